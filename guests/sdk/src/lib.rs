@@ -1,0 +1,24 @@
+//! Helpers for writing Nephometer components in Rust.
+//!
+//! A transformer is a type implementing [`transformer::Guest`], exported with
+//! [`export_transformer!`]:
+//!
+//! ```ignore
+//! use nepho_guest::transformer::{Guest, SampleBatch, ComponentError};
+//! struct Passthrough;
+//! impl Guest for Passthrough {
+//!     fn init() -> Result<(), ComponentError> { Ok(()) }
+//!     fn handle(batch: SampleBatch) -> Result<SampleBatch, ComponentError> { Ok(batch) }
+//!     fn flush() -> Result<SampleBatch, ComponentError> { Ok(SampleBatch::default()) }
+//! }
+//! nepho_guest::export_transformer!(Passthrough);
+//! ```
+//!
+//! Batches keep all their strings in one arena (see `wit/types.wit`);
+//! [`BatchText`] reads spans and [`SampleBatchBuilder`] writes them.
+
+mod arena;
+pub mod transformer;
+
+pub use arena::{BatchText, SampleBatchBuilder, SampleFields};
+pub use transformer::export_transformer;

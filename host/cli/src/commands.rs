@@ -1,0 +1,100 @@
+//! The commands of `nephometer`.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use nepho_runtime::{ComponentSet, ReloadWatcher};
+
+use crate::ConfigArgs;
+use crate::setup::{load_plan, runtime};
+
+/// How long the files must be quiet before a reload.
+const RELOAD_DEBOUNCE: Duration = Duration::from_millis(200);
+
+/// `nephometer run`.
+pub(crate) fn run(args: &ConfigArgs) -> anyhow::Result<ExitCode> {
+    let plan = match load_plan(args) {
+        Ok(plan) => plan,
+        Err(errors) => {
+            eprintln!("{errors}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let runtime = runtime(args, &plan)?;
+    let set = Arc::new(ComponentSet::start(runtime, plan)?);
+    tracing::info!(components = ?set.names(), "Nephometer agent started.");
+    let _watcher = match &args.config {
+        Some(config) => Some(ReloadWatcher::start(config.clone(), Arc::clone(&set), RELOAD_DEBOUNCE, |_| {})?),
+        None => {
+            tracing::info!("Running on the embedded defaults; pass --config FILE to configure and hot-reload.");
+            None
+        }
+    };
+    loop {
+        std::thread::park();
+    }
+}
+
+/// `nephometer validate`.
+pub(crate) fn validate(args: &ConfigArgs) -> anyhow::Result<ExitCode> {
+    let plan = match load_plan(args) {
+        Ok(plan) => plan,
+        Err(errors) => {
+            println!("{errors}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let count = plan.components.len();
+    let runtime = runtime(args, &plan)?;
+    match ComponentSet::start(runtime, plan) {
+        Ok(_) => {
+            println!("ok: configuration, policies and {count} components are valid");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(errors) => {
+            println!("{errors}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// `nephometer components`.
+pub(crate) fn components(args: &ConfigArgs) -> anyhow::Result<ExitCode> {
+    let plan = match load_plan(args) {
+        Ok(plan) => plan,
+        Err(errors) => {
+            println!("{errors}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let runtime = runtime(args, &plan)?;
+    let set = match ComponentSet::start(runtime, plan) {
+        Ok(set) => set,
+        Err(errors) => {
+            println!("{errors}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    for component in set.components() {
+        let spec = &component.spec;
+        let sandbox = &spec.sandbox;
+        let grants: Vec<&str> = sandbox.grants.iter().map(|c| c.name()).collect();
+        println!("{}", spec.name);
+        println!("  origin:   {}", spec.source);
+        println!("  world:    nephometer:telemetry/{}@{}", component.contract.kind, component.contract.wit_version);
+        println!("  sha256:   {}", component.digest);
+        println!("  exports:  {}", component.contract.exports.join(", "));
+        println!("  imports:  {}", component.contract.imports.join(", "));
+        println!(
+            "  policy:   memory {} MiB, {} ms per call, {} records / {} MiB per call, grants [{}]",
+            sandbox.max_memory_bytes >> 20,
+            sandbox.max_call.as_millis(),
+            sandbox.max_output_records,
+            sandbox.max_output_bytes >> 20,
+            grants.join(", ")
+        );
+        println!("  layers:   {}", sandbox.applied.join(" > "));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,60 @@
+//! `nephometer`: the Nephometer agent and its operator tools.
+
+mod commands;
+mod setup;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Nephometer: metering and monitoring for OpenStack-style clouds.
+#[derive(Debug, Parser)]
+#[command(name = "nephometer", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options shared by every command that reads the configuration.
+#[derive(Debug, clap::Args)]
+struct ConfigArgs {
+    /// Agent configuration file (TOML). Without it, the embedded defaults run:
+    /// the built-in components under the shipped policy.
+    #[arg(long, short)]
+    config: Option<PathBuf>,
+    /// Where compiled components are cached (default: the configuration's
+    /// `cache_dir`, else $XDG_CACHE_HOME/nephometer or ~/.cache/nephometer).
+    #[arg(long)]
+    cache_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the agent: load the components and reload them when the
+    /// configuration, policies or component files change.
+    Run(ConfigArgs),
+    /// Check the configuration, the policies and every component; print every
+    /// error as file:line:column and exit non-zero if there is one.
+    Validate(ConfigArgs),
+    /// List the components with their origin, contract version, exports,
+    /// imports and the policy applied to them.
+    Components(ConfigArgs),
+}
+
+fn main() -> ExitCode {
+    setup::init_logging();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => commands::run(&args),
+        Command::Validate(args) => commands::validate(&args),
+        Command::Components(args) => commands::components(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! The agent configuration file: which components run, from where, with what settings.
+//!
+//! ```toml
+//! policies = "policies"              # directory of sandbox policy files, relative to this file
+//! cache_dir = "/var/cache/nephometer" # where compiled components are kept
+//!
+//! [components.passthrough]
+//! source = "builtin:transform-passthrough"   # or "file:plugins/x.wasm"
+//! tenant = "acme"                             # optional: applies [tenants.acme] of the policies
+//! config = { tag = "-v2" }                    # given to the component through the config capability
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::diagnostic::Location;
+use crate::sandbox::Sandbox;
+
+/// The agent configuration as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAgentConfig {
+    pub(crate) policies: Option<Spanned<String>>,
+    pub(crate) cache_dir: Option<String>,
+    #[serde(default)]
+    pub(crate) components: BTreeMap<Spanned<String>, RawComponent>,
+}
+
+/// One `[components.NAME]` table as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawComponent {
+    pub(crate) source: Spanned<String>,
+    pub(crate) tenant: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(crate) config: BTreeMap<String, toml::Value>,
+}
+
+/// Where a component's code comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ComponentSource {
+    /// A component built into the agent, by name (`builtin:transform-passthrough`).
+    Builtin(String),
+    /// A component file (`file:plugins/x.wasm`), resolved against the configuration file's directory.
+    File(PathBuf),
+}
+
+impl ComponentSource {
+    /// Parses `builtin:NAME` or `file:PATH` (a bare path ending in `.wasm` is a file too).
+    pub(crate) fn parse(text: &str, base_dir: &Path) -> Result<Self, String> {
+        if let Some(name) = text.strip_prefix("builtin:") {
+            if name.is_empty() {
+                return Err("source: `builtin:` needs a component name".to_owned());
+            }
+            return Ok(ComponentSource::Builtin(name.to_owned()));
+        }
+        let path = text.strip_prefix("file:").unwrap_or(text);
+        if path.is_empty() || (!text.starts_with("file:") && !path.ends_with(".wasm")) {
+            return Err(format!(
+                "source: `{text}` is neither `builtin:NAME` nor `file:PATH` (nor a path ending in .wasm)"
+            ));
+        }
+        Ok(ComponentSource::File(base_dir.join(path)))
+    }
+}
+
+impl fmt::Display for ComponentSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ComponentSource::Builtin(name) => write!(f, "builtin:{name}"),
+            ComponentSource::File(path) => write!(f, "file:{}", path.display()),
+        }
+    }
+}
+
+/// One component to run, fully resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComponentSpec {
+    /// The operator's name for it (the key of `[components.NAME]`).
+    pub name: String,
+    /// Where its code comes from.
+    pub source: ComponentSource,
+    /// Where `source` is written, for errors about the component's code.
+    pub source_location: Location,
+    /// Its tenant, if any.
+    pub tenant: Option<String>,
+    /// Its configuration, as JSON values, read through the `config` capability.
+    pub config: serde_json::Map<String, serde_json::Value>,
+    /// Its effective sandbox.
+    pub sandbox: Sandbox,
+}
+
+/// Converts a TOML value to JSON (datetimes become their TOML text).
+pub(crate) fn toml_to_json(value: &toml::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match value {
+        toml::Value::String(s) => J::String(s.clone()),
+        toml::Value::Integer(i) => J::from(*i),
+        toml::Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+        toml::Value::Boolean(b) => J::Bool(*b),
+        toml::Value::Datetime(d) => J::String(d.to_string()),
+        toml::Value::Array(items) => J::Array(items.iter().map(toml_to_json).collect()),
+        toml::Value::Table(table) => {
+            J::Object(table.iter().map(|(k, v)| (k.clone(), toml_to_json(v))).collect())
+        }
+    }
+}
+
+/// Whether `name` is a usable component or tenant name.
+pub(crate) fn valid_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}

@@ -1,0 +1,24 @@
+//! Nephometer's operator-edited configuration: the agent configuration (which
+//! components run, from where, with what settings) and the sandbox policies
+//! (what each component may use).
+//!
+//! Both are TOML. Parsing goes in two steps, as in ripgrep's low-level and
+//! high-level arguments: serde reads the files into raw structures that keep
+//! every value's position, then [`Plan::resolve`] validates them and resolves
+//! each component's effective [`Sandbox`]. Every error names the file, line and
+//! column of the offending value.
+
+mod agent_config;
+mod capability;
+mod diagnostic;
+mod plan;
+mod sandbox;
+
+pub use agent_config::{ComponentSource, ComponentSpec};
+pub use capability::Capability;
+pub use diagnostic::{Diagnostic, Diagnostics, Location};
+pub use plan::{ConfigSource, Plan};
+pub use sandbox::{RestartPolicy, Sandbox};
+
+/// The policy that ships with Nephometer, applied when no policy directory is given.
+pub const DEFAULT_POLICY: &str = include_str!("../../../policies/default.toml");

@@ -1,0 +1,1 @@
+//! Nephometer integration tests live in `tests/all`; this library is empty.

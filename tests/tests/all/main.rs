@@ -1,0 +1,7 @@
+//! Nephometer's integration tests: one binary (one link step), with real
+//! components built from `guests/` and real files on disk.
+
+mod builtins;
+mod isolation;
+mod reload;
+mod support;

@@ -1,0 +1,146 @@
+//! Hot reload: a change to the configuration, a policy or a component file is
+//! picked up without a restart; a broken change is rolled back; batches in
+//! flight are never lost; unchanged components keep their state.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use nepho_runtime::{ComponentSet, ReloadOutcome, ReloadWatcher};
+
+use crate::support::{FAST_POLICY, Site, batch, builtin, count, eventually, names, test_guest};
+
+const DEBOUNCE: Duration = Duration::from_millis(50);
+const PATIENCE: Duration = Duration::from_secs(10);
+
+fn probe_config(tag: &str) -> String {
+    format!("[components.probe]\nsource = \"file:probe.wasm\"\nconfig = {{ tag = \"{tag}\" }}\n")
+}
+
+fn first_name(set: &ComponentSet) -> String {
+    set.transform("probe", &batch(&["cpu"])).map(|b| names(&b).join(",")).unwrap_or_else(|e| e.to_string())
+}
+
+/// Starts the site's components and a watcher that records every outcome.
+fn watched(site: &Site) -> (Arc<ComponentSet>, ReloadWatcher, Arc<Mutex<Vec<ReloadOutcome>>>) {
+    let set = Arc::new(site.start());
+    let outcomes = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&outcomes);
+    let watcher = ReloadWatcher::start(site.config_path(), Arc::clone(&set), DEBOUNCE, move |outcome| {
+        sink.lock().unwrap().push(outcome);
+    })
+    .expect("watcher");
+    (set, watcher, outcomes)
+}
+
+#[test]
+fn editing_the_configuration_swaps_the_component_live() {
+    let site = Site::new(&probe_config("-v1"), FAST_POLICY);
+    site.install("probe.wasm", &test_guest("test-probe"));
+    let (set, _watcher, outcomes) = watched(&site);
+    assert_eq!(first_name(&set), "cpu-v1");
+
+    site.write_config(&probe_config("-v2"));
+    assert!(eventually(PATIENCE, || first_name(&set) == "cpu-v2"), "still {}", first_name(&set));
+    let outcomes = outcomes.lock().unwrap();
+    assert!(
+        outcomes.iter().any(|o| matches!(o, ReloadOutcome::Applied(r) if r.changed == ["probe"])),
+        "{outcomes:?}"
+    );
+}
+
+#[test]
+fn replacing_a_component_file_swaps_the_code_and_a_broken_file_is_rolled_back() {
+    let site = Site::new(&probe_config("-probe"), FAST_POLICY);
+    site.install("probe.wasm", &test_guest("test-probe"));
+    let (set, _watcher, outcomes) = watched(&site);
+    assert_eq!(first_name(&set), "cpu-probe");
+
+    site.install("probe.wasm", &builtin("transform-passthrough"));
+    assert!(eventually(PATIENCE, || first_name(&set) == "cpu"), "still {}", first_name(&set));
+
+    site.install("probe.wasm", b"not wasm at all");
+    assert!(
+        eventually(PATIENCE, || outcomes.lock().unwrap().iter().any(|o| matches!(o, ReloadOutcome::RolledBack(_)))),
+        "the broken file was never tried"
+    );
+    assert_eq!(first_name(&set), "cpu", "the running version stays");
+    let rolled_back = outcomes.lock().unwrap().iter().find_map(|o| match o {
+        ReloadOutcome::RolledBack(error) => Some(error.to_string()),
+        _ => None,
+    });
+    let message = rolled_back.unwrap_or_default();
+    assert!(message.contains("component `probe`") && message.contains("not a valid WebAssembly component"), "{message}");
+
+    site.install("probe.wasm", &test_guest("test-probe"));
+    assert!(eventually(PATIENCE, || first_name(&set) == "cpu-probe"), "the fixed file is picked up");
+}
+
+#[test]
+fn a_configuration_that_does_not_parse_keeps_the_running_version() {
+    let site = Site::new(&probe_config("-ok"), FAST_POLICY);
+    site.install("probe.wasm", &test_guest("test-probe"));
+    let (set, _watcher, outcomes) = watched(&site);
+    site.write_config("[components.probe\nsource = ");
+    assert!(
+        eventually(PATIENCE, || outcomes.lock().unwrap().iter().any(|o| matches!(o, ReloadOutcome::InvalidPlan(_)))),
+        "the broken configuration was never tried"
+    );
+    let message = outcomes.lock().unwrap().iter().find_map(|o| match o {
+        ReloadOutcome::InvalidPlan(errors) => Some(errors.to_string()),
+        _ => None,
+    });
+    let config = site.config_path().display().to_string();
+    assert!(message.unwrap_or_default().starts_with(&format!("{config}:2:")), "errors name the file and line");
+    assert_eq!(first_name(&set), "cpu-ok");
+}
+
+#[test]
+fn batches_in_flight_during_reloads_are_never_lost() {
+    let site = Site::new(&probe_config("-a"), FAST_POLICY);
+    site.install("probe.wasm", &test_guest("test-probe"));
+    let set = Arc::new(site.start());
+    let running = Arc::new(AtomicBool::new(true));
+    let worker = {
+        let set = Arc::clone(&set);
+        let running = Arc::clone(&running);
+        std::thread::spawn(move || {
+            let input = batch(&["cpu"; 200]);
+            let (mut calls, mut samples_out) = (0usize, 0usize);
+            while running.load(Ordering::Relaxed) || calls < 50 {
+                let output = set.transform("probe", &input).expect("no call fails during reloads");
+                samples_out += output.samples.len();
+                calls += 1;
+            }
+            (calls, samples_out)
+        })
+    };
+    for round in 0..20 {
+        site.write_config(&probe_config(if round % 2 == 0 { "-b" } else { "-a" }));
+        let report = set.apply(site.plan()).expect("reload");
+        assert_eq!(report.changed, ["probe"]);
+    }
+    running.store(false, Ordering::Relaxed);
+    let (calls, samples_out) = worker.join().expect("worker");
+    assert_eq!(samples_out, calls * 200, "every sample of every batch came out");
+}
+
+#[test]
+fn a_replaced_transformer_is_flushed_and_unchanged_ones_keep_their_state() {
+    let config = |tag: &str| format!("{}\n[components.other]\nsource = \"file:probe.wasm\"\n", probe_config(tag));
+    let site = Site::new(&config("-1"), FAST_POLICY);
+    site.install("probe.wasm", &test_guest("test-probe"));
+    let set = site.start();
+    assert_eq!(count(&set, "other"), 1.0);
+    assert_eq!(count(&set, "probe"), 1.0);
+    let held = set.transform("probe", &batch(&["hold", "cpu", "memory"])).expect("held");
+    assert!(held.samples.is_empty(), "the probe holds the batch back");
+
+    site.write_config(&config("-2"));
+    let report = set.apply(site.plan()).expect("reload");
+    assert_eq!(report.changed, ["probe"]);
+    let flushed: Vec<String> = report.flushed.iter().flat_map(|(_, b)| names(b)).collect();
+    assert_eq!(flushed, ["hold", "cpu", "memory"], "what the old version held comes out of the reload");
+    assert_eq!(count(&set, "probe"), 1.0, "the changed component starts afresh");
+    assert_eq!(count(&set, "other"), 2.0, "the unchanged component kept its instance and state");
+}
