@@ -16,7 +16,8 @@ use std::process::Command;
 const SHIPPED_PREFIXES: [&str; 4] = ["meter-", "event-", "transform-", "publish-"];
 
 fn main() {
-    let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let manifest_dir =
+        PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let root = manifest_dir.join("../..");
     let guests = root.join("guests");
     let out_dir = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
@@ -31,11 +32,21 @@ fn main() {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(&guests)
-        .args(["build", "--release", "--workspace", "--target", "wasm32-wasip2"])
+        .args([
+            "build",
+            "--release",
+            "--workspace",
+            "--target",
+            "wasm32-wasip2",
+        ])
         .env("CARGO_TARGET_DIR", &target_dir)
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_BUILD_TARGET")
+        // Under `cargo clippy` these would lint the guests as part of the host;
+        // the guests workspace is linted on its own.
+        .env_remove("RUSTC_WORKSPACE_WRAPPER")
+        .env_remove("CLIPPY_ARGS")
         .status()
         .expect("cannot run cargo to build the guests");
     if !status.success() {
@@ -53,7 +64,12 @@ fn main() {
         if name.starts_with("test-") {
             writeln!(tests, "    ({name:?}, {:?}),", file.display().to_string()).unwrap();
         } else if SHIPPED_PREFIXES.iter().any(|p| name.starts_with(p)) {
-            writeln!(builtins, "    ({name:?}, include_bytes!({:?})),", file.display().to_string()).unwrap();
+            writeln!(
+                builtins,
+                "    ({name:?}, include_bytes!({:?})),",
+                file.display().to_string()
+            )
+            .unwrap();
         } else {
             panic!(
                 "guests/{name}: a component crate is named meter-*, event-*, transform-*, \
@@ -77,7 +93,8 @@ fn guest_crates(guests: &Path) -> Vec<String> {
         .expect("cannot read guests/")
         .filter_map(|entry| entry.ok())
         .filter(|entry| {
-            std::fs::read_to_string(entry.path().join("Cargo.toml")).is_ok_and(|toml| toml.contains("cdylib"))
+            std::fs::read_to_string(entry.path().join("Cargo.toml"))
+                .is_ok_and(|toml| toml.contains("cdylib"))
         })
         .filter_map(|entry| entry.file_name().into_string().ok())
         .collect();
@@ -88,7 +105,9 @@ fn guest_crates(guests: &Path) -> Vec<String> {
 /// Every file under `dir` except build output, for precise rerun triggers.
 fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else { return files };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return files;
+    };
     for entry in entries.filter_map(|e| e.ok()) {
         let path = entry.path();
         if path.file_name().is_some_and(|n| n == "target") {

@@ -70,7 +70,10 @@ impl SampleBatchBuilder {
     pub fn text(&mut self, text: &str) -> Span {
         let start = self.batch.text.len() as u32;
         self.batch.text.extend_from_slice(text.as_bytes());
-        Span { start, len: text.len() as u32 }
+        Span {
+            start,
+            len: text.len() as u32,
+        }
     }
 
     /// Copies the text of `span` from `source` into this batch's arena.

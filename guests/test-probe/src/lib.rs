@@ -17,7 +17,9 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use nepho_guest::transformer::{ComponentError, Guest, MeterType, Sample, SampleBatch, Span, config, log};
+use nepho_guest::transformer::{
+    ComponentError, Guest, MeterType, Sample, SampleBatch, Span, config, log,
+};
 use nepho_guest::{BatchText, SampleBatchBuilder, SampleFields};
 
 static CALLS: AtomicU64 = AtomicU64::new(0);
@@ -29,10 +31,12 @@ fn configured_tag() -> Result<String, ComponentError> {
     match config::get("tag") {
         None => Ok(String::new()),
         Some(json) => {
-            let inner = json.strip_prefix('"').and_then(|rest| rest.strip_suffix('"'));
-            inner
-                .map(str::to_owned)
-                .ok_or_else(|| ComponentError::InvalidConfig(format!("tag: expected a string, got {json}")))
+            let inner = json
+                .strip_prefix('"')
+                .and_then(|rest| rest.strip_suffix('"'));
+            inner.map(str::to_owned).ok_or_else(|| {
+                ComponentError::InvalidConfig(format!("tag: expected a string, got {json}"))
+            })
         }
     }
 }
@@ -110,12 +114,17 @@ impl Guest for Probe {
             "oversize" => Ok(oversized(&batch, &first)),
             "bad-span" => {
                 let mut out = batch;
-                out.samples[0].name = Span { start: u32::MAX - 4, len: 4 };
+                out.samples[0].name = Span {
+                    start: u32::MAX - 4,
+                    len: 4,
+                };
                 Ok(out)
             }
             "count" => Ok(count_sample()),
             "hold" => {
-                HELD.lock().map_err(|_| ComponentError::Other("poisoned".into()))?.push(batch);
+                HELD.lock()
+                    .map_err(|_| ComponentError::Other("poisoned".into()))?
+                    .push(batch);
                 Ok(SampleBatch::default())
             }
             "log" => {
@@ -127,7 +136,11 @@ impl Guest for Probe {
     }
 
     fn flush() -> Result<SampleBatch, ComponentError> {
-        let held = std::mem::take(&mut *HELD.lock().map_err(|_| ComponentError::Other("poisoned".into()))?);
+        let held = std::mem::take(
+            &mut *HELD
+                .lock()
+                .map_err(|_| ComponentError::Other("poisoned".into()))?,
+        );
         let mut builder = SampleBatchBuilder::new();
         for batch in &held {
             for sample in &batch.samples {

@@ -25,9 +25,16 @@ pub(crate) fn run(args: &ConfigArgs) -> anyhow::Result<ExitCode> {
     let set = Arc::new(ComponentSet::start(runtime, plan)?);
     tracing::info!(components = ?set.names(), "Nephometer agent started.");
     let _watcher = match &args.config {
-        Some(config) => Some(ReloadWatcher::start(config.clone(), Arc::clone(&set), RELOAD_DEBOUNCE, |_| {})?),
+        Some(config) => Some(ReloadWatcher::start(
+            config.clone(),
+            Arc::clone(&set),
+            RELOAD_DEBOUNCE,
+            |_| {},
+        )?),
         None => {
-            tracing::info!("Running on the embedded defaults; pass --config FILE to configure and hot-reload.");
+            tracing::info!(
+                "Running on the embedded defaults; pass --config FILE to configure and hot-reload."
+            );
             None
         }
     };
@@ -82,7 +89,10 @@ pub(crate) fn components(args: &ConfigArgs) -> anyhow::Result<ExitCode> {
         let grants: Vec<&str> = sandbox.grants.iter().map(|c| c.name()).collect();
         println!("{}", spec.name);
         println!("  origin:   {}", spec.source);
-        println!("  world:    nephometer:telemetry/{}@{}", component.contract.kind, component.contract.wit_version);
+        println!(
+            "  world:    nephometer:telemetry/{}@{}",
+            component.contract.kind, component.contract.wit_version
+        );
         println!("  sha256:   {}", component.digest);
         println!("  exports:  {}", component.contract.exports.join(", "));
         println!("  imports:  {}", component.contract.imports.join(", "));

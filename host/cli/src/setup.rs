@@ -14,7 +14,10 @@ pub(crate) const DEFAULT_CONFIG: &str = include_str!("default_config.toml");
 pub(crate) fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 /// The plan from `--config`, or the embedded defaults.
@@ -23,7 +26,10 @@ pub(crate) fn load_plan(args: &ConfigArgs) -> Result<Plan, Diagnostics> {
         Some(path) => Plan::load(path),
         None => Plan::resolve(
             &ConfigSource::embedded("nephometer.toml", DEFAULT_CONFIG),
-            &[ConfigSource::embedded("policies/default.toml", nepho_policy::DEFAULT_POLICY)],
+            &[ConfigSource::embedded(
+                "policies/default.toml",
+                nepho_policy::DEFAULT_POLICY,
+            )],
         ),
     }
 }
@@ -39,5 +45,8 @@ fn cache_dir(args: &ConfigArgs, plan: &Plan) -> Option<PathBuf> {
 
 /// The runtime with the built-in components and the cache directory.
 pub(crate) fn runtime(args: &ConfigArgs, plan: &Plan) -> anyhow::Result<Runtime> {
-    Runtime::new(RuntimeConfig { builtins: nepho_guest_artifacts::BUILTINS, cache_dir: cache_dir(args, plan) })
+    Runtime::new(RuntimeConfig {
+        builtins: nepho_guest_artifacts::BUILTINS,
+        cache_dir: cache_dir(args, plan),
+    })
 }

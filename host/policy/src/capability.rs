@@ -21,8 +21,12 @@ pub enum Capability {
 
 impl Capability {
     /// Every capability, in the order they are documented.
-    pub const ALL: [Capability; 4] =
-        [Capability::Log, Capability::Config, Capability::Clock, Capability::Environment];
+    pub const ALL: [Capability; 4] = [
+        Capability::Log,
+        Capability::Config,
+        Capability::Clock,
+        Capability::Environment,
+    ];
 
     /// The name used in policy files.
     pub fn name(self) -> &'static str {

@@ -23,7 +23,11 @@ impl Location {
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
-        Location { file: file.to_path_buf(), line, column }
+        Location {
+            file: file.to_path_buf(),
+            line,
+            column,
+        }
     }
 
     /// The location of the start of `span` in `source`.
@@ -33,7 +37,11 @@ impl Location {
 
     /// The start of a file, for errors about a whole file.
     pub fn file(file: &Path) -> Self {
-        Location { file: file.to_path_buf(), line: 1, column: 1 }
+        Location {
+            file: file.to_path_buf(),
+            line: 1,
+            column: 1,
+        }
     }
 }
 
@@ -55,7 +63,10 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// An error at `location`.
     pub fn new(location: Location, message: impl Into<String>) -> Self {
-        Diagnostic { location, message: message.into() }
+        Diagnostic {
+            location,
+            message: message.into(),
+        }
     }
 }
 
@@ -94,7 +105,11 @@ impl Diagnostics {
 
     /// `Ok(value)` when nothing was recorded, else the errors.
     pub fn into_result<T>(self, value: T) -> Result<T, Diagnostics> {
-        if self.is_empty() { Ok(value) } else { Err(self) }
+        if self.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
     }
 }
 

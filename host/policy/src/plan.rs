@@ -25,13 +25,19 @@ impl ConfigSource {
     /// Reads a file.
     pub fn read(path: &Path) -> Result<Self, Diagnostic> {
         std::fs::read_to_string(path)
-            .map(|text| ConfigSource { path: path.to_path_buf(), text })
+            .map(|text| ConfigSource {
+                path: path.to_path_buf(),
+                text,
+            })
             .map_err(|error| Diagnostic::new(Location::file(path), format!("cannot read: {error}")))
     }
 
     /// Text that ships inside the binary.
     pub fn embedded(name: &str, text: &str) -> Self {
-        ConfigSource { path: Path::new("<embedded>").join(name), text: text.to_owned() }
+        ConfigSource {
+            path: Path::new("<embedded>").join(name),
+            text: text.to_owned(),
+        }
     }
 }
 
@@ -80,7 +86,13 @@ impl Plan {
                 let dir_path = base.join(dir.get_ref());
                 (read_policy_dir(&dir_path, &config, dir)?, Some(dir_path))
             }
-            None => (vec![ConfigSource::embedded("policies/default.toml", crate::DEFAULT_POLICY)], None),
+            None => (
+                vec![ConfigSource::embedded(
+                    "policies/default.toml",
+                    crate::DEFAULT_POLICY,
+                )],
+                None,
+            ),
         };
         let mut plan = Plan::resolve(&config, &policies)?;
         plan.policy_dir = policy_dir;
@@ -125,21 +137,27 @@ impl Plan {
                 }
             };
             let tenant = component.tenant.as_ref().map(|t| t.get_ref().clone());
-            if let Some(t) = &component.tenant {
-                if !layers.tenants.contains_key(t.get_ref()) {
+            if let Some(t) = &component.tenant
+                && !layers.tenants.contains_key(t.get_ref()) {
                     errors.push(Diagnostic::new(
                         at(t.span()),
-                        format!("tenant: `{}` is not defined in any policy file", t.get_ref()),
+                        format!(
+                            "tenant: `{}` is not defined in any policy file",
+                            t.get_ref()
+                        ),
                     ));
                 }
-            }
             let sandbox = layers.sandbox_for(name.get_ref(), tenant.as_deref(), &mut errors);
             components.push(ComponentSpec {
                 name: name.get_ref().clone(),
                 source,
                 source_location: at(component.source.span()),
                 tenant,
-                config: component.config.iter().map(|(k, v)| (k.clone(), toml_to_json(v))).collect(),
+                config: component
+                    .config
+                    .iter()
+                    .map(|(k, v)| (k.clone(), toml_to_json(v)))
+                    .collect(),
                 sandbox,
             });
         }
@@ -167,7 +185,10 @@ fn read_policy_dir(
 ) -> Result<Vec<ConfigSource>, Diagnostics> {
     let key_location = Location::of_span(&config.path, &config.text, key.span());
     let entries = std::fs::read_dir(dir).map_err(|error| {
-        Diagnostic::new(key_location.clone(), format!("policies: cannot read {}: {error}", dir.display()))
+        Diagnostic::new(
+            key_location.clone(),
+            format!("policies: cannot read {}: {error}", dir.display()),
+        )
     })?;
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|entry| entry.ok().map(|e| e.path()))
@@ -207,7 +228,10 @@ fn first_definition(
     errors: &mut Diagnostics,
 ) -> bool {
     if let Some(first) = seen.get(&key) {
-        errors.push(Diagnostic::new(location, format!("{key} is already defined at {first}")));
+        errors.push(Diagnostic::new(
+            location,
+            format!("{key} is already defined at {first}"),
+        ));
         return false;
     }
     seen.insert(key, location);
@@ -217,24 +241,36 @@ fn first_definition(
 impl<'a> PolicyLayers<'a> {
     /// Indexes the layers of every file and validates each layer once.
     fn collect(parsed: &'a [ParsedPolicy<'a>], errors: &mut Diagnostics) -> Self {
-        let mut layers =
-            PolicyLayers { defaults: None, tenants: BTreeMap::new(), components: BTreeMap::new() };
+        let mut layers = PolicyLayers {
+            defaults: None,
+            tenants: BTreeMap::new(),
+            components: BTreeMap::new(),
+        };
         let mut seen: BTreeMap<String, Location> = BTreeMap::new();
         for policy in parsed {
             let file = policy.source.path.as_path();
             let text = policy.source.text.as_str();
             let at = |span| Location::of_span(file, text, span);
-            if let Some(defaults) = &policy.raw.defaults {
-                if first_definition(&mut seen, "defaults".into(), at(defaults.span()), errors) {
+            if let Some(defaults) = &policy.raw.defaults
+                && first_definition(&mut seen, "defaults".into(), at(defaults.span()), errors) {
                     let limits = defaults.get_ref();
-                    layers.defaults = Some(Layer { label: "defaults".into(), file, source: text, limits });
+                    layers.defaults = Some(Layer {
+                        label: "defaults".into(),
+                        file,
+                        source: text,
+                        limits,
+                    });
                 }
-            }
             for (name, limits) in &policy.raw.tenants {
                 let key = format!("tenants.{}", name.get_ref());
                 if first_definition(&mut seen, key, at(name.span()), errors) {
                     let label = format!("tenant {}", name.get_ref());
-                    let layer = Layer { label, file, source: text, limits };
+                    let layer = Layer {
+                        label,
+                        file,
+                        source: text,
+                        limits,
+                    };
                     layers.tenants.insert(name.get_ref().clone(), layer);
                 }
             }
@@ -242,19 +278,33 @@ impl<'a> PolicyLayers<'a> {
                 let key = format!("components.{}", name.get_ref());
                 if first_definition(&mut seen, key, at(name.span()), errors) {
                     let label = format!("component {}", name.get_ref());
-                    let layer = Layer { label, file, source: text, limits };
+                    let layer = Layer {
+                        label,
+                        file,
+                        source: text,
+                        limits,
+                    };
                     layers.components.insert(name.get_ref().clone(), layer);
                 }
             }
         }
-        let all = layers.defaults.iter().chain(layers.tenants.values()).chain(layers.components.values());
+        let all = layers
+            .defaults
+            .iter()
+            .chain(layers.tenants.values())
+            .chain(layers.components.values());
         for layer in all {
             layer.apply(&mut Sandbox::default(), errors);
         }
         layers
     }
 
-    fn sandbox_for(&self, component: &str, tenant: Option<&str>, errors: &mut Diagnostics) -> Sandbox {
+    fn sandbox_for(
+        &self,
+        component: &str,
+        tenant: Option<&str>,
+        errors: &mut Diagnostics,
+    ) -> Sandbox {
         let mut sandbox = Sandbox::default();
         let chain: Vec<&Layer<'_>> = [
             self.defaults.as_ref(),

@@ -36,7 +36,10 @@ pub struct OwnedSample {
 impl SampleBatch {
     /// An empty batch.
     pub fn empty() -> Self {
-        SampleBatch { text: Vec::new(), samples: Vec::new() }
+        SampleBatch {
+            text: Vec::new(),
+            samples: Vec::new(),
+        }
     }
 
     /// Builds a batch from owned samples.
@@ -104,7 +107,10 @@ impl SampleBatchBuilder {
     pub fn text(&mut self, text: &str) -> Span {
         let start = self.batch.text.len() as u32;
         self.batch.text.extend_from_slice(text.as_bytes());
-        Span { start, len: text.len() as u32 }
+        Span {
+            start,
+            len: text.len() as u32,
+        }
     }
 
     /// Appends a sample.
@@ -158,14 +164,24 @@ pub enum OutputError {
 
 /// Checks a batch a component returned: sizes within the limits, text valid
 /// UTF-8, every span inside the text and on character boundaries.
-pub fn check_sample_batch(batch: &SampleBatch, max_records: u64, max_bytes: u64) -> Result<(), OutputError> {
+pub fn check_sample_batch(
+    batch: &SampleBatch,
+    max_records: u64,
+    max_bytes: u64,
+) -> Result<(), OutputError> {
     let count = batch.samples.len() as u64;
     if count > max_records {
-        return Err(OutputError::TooManyRecords { count, limit: max_records });
+        return Err(OutputError::TooManyRecords {
+            count,
+            limit: max_records,
+        });
     }
     let bytes = batch.size_bytes();
     if bytes > max_bytes {
-        return Err(OutputError::TooManyBytes { bytes, limit: max_bytes });
+        return Err(OutputError::TooManyBytes {
+            bytes,
+            limit: max_bytes,
+        });
     }
     let text = std::str::from_utf8(&batch.text)
         .map_err(|e| OutputError::Malformed(format!("text is not UTF-8 ({e})")))?;
@@ -173,7 +189,13 @@ pub fn check_sample_batch(batch: &SampleBatch, max_records: u64, max_bytes: u64)
         let start = span.start as usize;
         let end = start.checked_add(span.len as usize);
         match end {
-            Some(end) if end <= text.len() && text.is_char_boundary(start) && text.is_char_boundary(end) => Ok(()),
+            Some(end)
+                if end <= text.len()
+                    && text.is_char_boundary(start)
+                    && text.is_char_boundary(end) =>
+            {
+                Ok(())
+            }
             _ => Err(OutputError::Malformed(format!(
                 "sample {index}: {field} span {}+{} is outside the {}-byte text or splits a character",
                 span.start,
@@ -236,13 +258,27 @@ mod tests {
             check_sample_batch(&batch, 1, 1 << 20),
             Err(OutputError::TooManyRecords { count: 2, limit: 1 })
         );
-        assert!(matches!(check_sample_batch(&batch, 10, 8), Err(OutputError::TooManyBytes { .. })));
+        assert!(matches!(
+            check_sample_batch(&batch, 10, 8),
+            Err(OutputError::TooManyBytes { .. })
+        ));
         let mut outside = batch.clone();
-        outside.samples[1].unit = Span { start: u32::MAX - 1, len: 1 };
-        assert!(matches!(check_sample_batch(&outside, 10, 1 << 20), Err(OutputError::Malformed(m)) if m.contains("sample 1: unit")));
+        outside.samples[1].unit = Span {
+            start: u32::MAX - 1,
+            len: 1,
+        };
+        assert!(
+            matches!(check_sample_batch(&outside, 10, 1 << 20), Err(OutputError::Malformed(m)) if m.contains("sample 1: unit"))
+        );
         let mut split = batch.clone();
         let e_acute = split.str(split.samples[1].name).find('é').unwrap() as u32;
-        split.samples[1].name = Span { start: split.samples[1].name.start + e_acute + 1, len: 1 };
-        assert!(matches!(check_sample_batch(&split, 10, 1 << 20), Err(OutputError::Malformed(_))));
+        split.samples[1].name = Span {
+            start: split.samples[1].name.start + e_acute + 1,
+            len: 1,
+        };
+        assert!(matches!(
+            check_sample_batch(&split, 10, 1 << 20),
+            Err(OutputError::Malformed(_))
+        ));
     }
 }

@@ -57,6 +57,8 @@ pub mod publisher {
     });
 }
 
+/// A delivery a publisher returns, and its error.
+pub use publisher::exports::nephometer::telemetry::publish::{Delivery, PublishError};
 /// The host imports, shared by every world.
 pub use transformer::nephometer::telemetry::{clock, config, log, types};
 /// The data types of the contract.
@@ -64,5 +66,3 @@ pub use types::{
     ComponentError, Event, EventBatch, EventTrait, MeterType, Notification, NotificationBatch,
     Sample, SampleBatch, Span, TraitValue,
 };
-/// A delivery a publisher returns, and its error.
-pub use publisher::exports::nephometer::telemetry::publish::{Delivery, PublishError};

@@ -20,7 +20,10 @@ use wasmtime::component::Component;
 
 /// The hex SHA-256 of `bytes`.
 pub fn digest(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Compiled components by content, in memory and optionally on disk.
@@ -31,17 +34,27 @@ pub(crate) struct ComponentCache {
 
 impl ComponentCache {
     pub(crate) fn new(dir: Option<PathBuf>) -> Self {
-        ComponentCache { dir, memory: Mutex::new(HashMap::new()) }
+        ComponentCache {
+            dir,
+            memory: Mutex::new(HashMap::new()),
+        }
     }
 
     /// The compiled form of `bytes` (whose digest is `digest`): from memory,
     /// from disk, or compiled now and stored.
-    pub(crate) fn component(&self, engine: &Engine, bytes: &[u8], digest: &str) -> wasmtime::Result<Component> {
+    pub(crate) fn component(
+        &self,
+        engine: &Engine,
+        bytes: &[u8],
+        digest: &str,
+    ) -> wasmtime::Result<Component> {
         if let Some(found) = self.memory.lock().ok().and_then(|m| m.get(digest).cloned()) {
             return Ok(found);
         }
         let component = match &self.dir {
-            Some(dir) => self.from_disk_or_compile(engine, bytes, &dir.join(artifact_name(engine, digest)))?,
+            Some(dir) => {
+                self.load_or_compile(engine, bytes, &dir.join(artifact_name(engine, digest)))?
+            }
             None => Component::new(engine, bytes)?,
         };
         if let Ok(mut memory) = self.memory.lock() {
@@ -50,11 +63,18 @@ impl ComponentCache {
         Ok(component)
     }
 
-    fn from_disk_or_compile(&self, engine: &Engine, bytes: &[u8], path: &Path) -> wasmtime::Result<Component> {
+    fn load_or_compile(
+        &self,
+        engine: &Engine,
+        bytes: &[u8],
+        path: &Path,
+    ) -> wasmtime::Result<Component> {
         if path.exists() {
             match load_artifact(engine, path) {
                 Ok(component) => return Ok(component),
-                Err(error) => tracing::warn!(path = %path.display(), %error, "Discarding an unusable cached component."),
+                Err(error) => {
+                    tracing::warn!(path = %path.display(), %error, "Discarding an unusable cached component.")
+                }
             }
         }
         let artifact = engine.precompile_component(bytes)?;
@@ -82,7 +102,10 @@ fn store_artifact(path: &Path, artifact: &[u8]) -> std::io::Result<()> {
     std::fs::rename(&temporary, path)
 }
 
-#[allow(unsafe_code, reason = "wasmtime requires unsafe to load precompiled native code")]
+#[allow(
+    unsafe_code,
+    reason = "wasmtime requires unsafe to load precompiled native code"
+)]
 fn load_artifact(engine: &Engine, path: &Path) -> wasmtime::Result<Component> {
     // SAFETY: the file was written by `store_artifact` from
     // `Engine::precompile_component` under a name that includes this engine's
@@ -91,7 +114,10 @@ fn load_artifact(engine: &Engine, path: &Path) -> wasmtime::Result<Component> {
     unsafe { Component::deserialize_file(engine, path) }
 }
 
-#[allow(unsafe_code, reason = "wasmtime requires unsafe to load precompiled native code")]
+#[allow(
+    unsafe_code,
+    reason = "wasmtime requires unsafe to load precompiled native code"
+)]
 fn deserialize(engine: &Engine, artifact: &[u8]) -> wasmtime::Result<Component> {
     // SAFETY: `artifact` was produced by `Engine::precompile_component` on this
     // very engine a moment ago.

@@ -92,7 +92,11 @@ impl LoadedComponent {
         digest: String,
         component: &wasmtime::component::Component,
     ) -> Result<Self, LoadFailure> {
-        let pre = runtime.inner.linker.instantiate_pre(component).map_err(LoadFailure::Instantiate)?;
+        let pre = runtime
+            .inner
+            .linker
+            .instantiate_pre(component)
+            .map_err(LoadFailure::Instantiate)?;
         let config = Arc::new(spec.config.clone());
         let loaded = LoadedComponent {
             spec,
@@ -118,6 +122,15 @@ impl LoadedComponent {
         Ok(loaded)
     }
 
+    /// Makes a fresh instance from the pre-linked template, runs `init`, and
+    /// drops it; the running instance is untouched. This is the cost of a
+    /// restart after a trap, and what the benchmarks measure as instantiation.
+    pub fn instantiate_detached(&self) -> Result<(), String> {
+        self.instantiate()
+            .map(drop)
+            .map_err(|failure| failure.to_string())
+    }
+
     /// The component's name.
     pub fn name(&self) -> &str {
         &self.spec.name
@@ -129,7 +142,9 @@ impl LoadedComponent {
     }
 
     fn lock(&self) -> MutexGuard<'_, Slot> {
-        self.slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.slot
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Makes a fresh instance from the pre-linked template and runs `init`.
@@ -141,20 +156,36 @@ impl LoadedComponent {
         store.set_epoch_deadline(self.deadline_ticks());
         let exports = match self.contract.kind {
             ComponentKind::Transformer => {
-                let pre = transformer::TransformerPre::new(self.pre.clone()).map_err(InstantiateFailure::Wasm)?;
-                Exports::Transformer(pre.instantiate(&mut store).map_err(InstantiateFailure::Wasm)?)
+                let pre = transformer::TransformerPre::new(self.pre.clone())
+                    .map_err(InstantiateFailure::Wasm)?;
+                Exports::Transformer(
+                    pre.instantiate(&mut store)
+                        .map_err(InstantiateFailure::Wasm)?,
+                )
             }
             ComponentKind::MeterDefinition => {
-                let pre = meter::MeterDefinitionPre::new(self.pre.clone()).map_err(InstantiateFailure::Wasm)?;
-                Exports::Meter(pre.instantiate(&mut store).map_err(InstantiateFailure::Wasm)?)
+                let pre = meter::MeterDefinitionPre::new(self.pre.clone())
+                    .map_err(InstantiateFailure::Wasm)?;
+                Exports::Meter(
+                    pre.instantiate(&mut store)
+                        .map_err(InstantiateFailure::Wasm)?,
+                )
             }
             ComponentKind::EventDefinition => {
-                let pre = event::EventDefinitionPre::new(self.pre.clone()).map_err(InstantiateFailure::Wasm)?;
-                Exports::Event(pre.instantiate(&mut store).map_err(InstantiateFailure::Wasm)?)
+                let pre = event::EventDefinitionPre::new(self.pre.clone())
+                    .map_err(InstantiateFailure::Wasm)?;
+                Exports::Event(
+                    pre.instantiate(&mut store)
+                        .map_err(InstantiateFailure::Wasm)?,
+                )
             }
             ComponentKind::Publisher => {
-                let pre = publisher::PublisherPre::new(self.pre.clone()).map_err(InstantiateFailure::Wasm)?;
-                Exports::Publisher(pre.instantiate(&mut store).map_err(InstantiateFailure::Wasm)?)
+                let pre = publisher::PublisherPre::new(self.pre.clone())
+                    .map_err(InstantiateFailure::Wasm)?;
+                Exports::Publisher(
+                    pre.instantiate(&mut store)
+                        .map_err(InstantiateFailure::Wasm)?,
+                )
             }
         };
         let init = match &exports {
@@ -187,14 +218,24 @@ impl LoadedComponent {
         match &live.exports {
             Exports::Transformer(t) => {
                 live.store.set_epoch_deadline(self.deadline_ticks());
-                match t.nephometer_telemetry_transform().call_flush(&mut live.store) {
+                match t
+                    .nephometer_telemetry_transform()
+                    .call_flush(&mut live.store)
+                {
                     Ok(Ok(batch)) => Some(batch),
                     Ok(Err(error)) => {
-                        tracing::warn!(component = self.name(), "Flush before reload failed: {}", component_error_text(error));
+                        tracing::warn!(
+                            component = self.name(),
+                            "Flush before reload failed: {}",
+                            component_error_text(error)
+                        );
                         None
                     }
                     Err(trap) => {
-                        tracing::warn!(component = self.name(), "Flush before reload trapped: {trap:#}");
+                        tracing::warn!(
+                            component = self.name(),
+                            "Flush before reload trapped: {trap:#}"
+                        );
                         None
                     }
                 }
@@ -225,11 +266,18 @@ impl LoadedComponent {
         if slot.live.is_none() {
             let now = Instant::now();
             if let Some(at) = slot.restart_at.filter(|at| *at > now) {
-                return Err(CallError::BackingOff { component: self.name().to_owned(), ready_in: at - now });
+                return Err(CallError::BackingOff {
+                    component: self.name().to_owned(),
+                    ready_in: at - now,
+                });
             }
             match self.instantiate() {
                 Ok(live) => {
-                    tracing::info!(component = self.name(), "Component `{}` restarted from its pre-linked template.", self.name());
+                    tracing::info!(
+                        component = self.name(),
+                        "Component `{}` restarted from its pre-linked template.",
+                        self.name()
+                    );
                     slot.live = Some(live);
                 }
                 Err(failure) => return Err(self.record_trap(&mut slot, failure.to_string())),
@@ -243,7 +291,10 @@ impl LoadedComponent {
         let outcome = call(&mut live.store, &live.exports)?;
         let dropped = live.store.data().log_lines_dropped;
         if dropped > 0 {
-            tracing::warn!(component = self.name(), "Dropped {dropped} log lines over the per-call budget.");
+            tracing::warn!(
+                component = self.name(),
+                "Dropped {dropped} log lines over the per-call budget."
+            );
         }
         match outcome {
             Ok(Ok(value)) => {
@@ -267,7 +318,11 @@ impl LoadedComponent {
         let restart = &self.spec.sandbox.restart;
         let now = Instant::now();
         slot.traps.push_back(now);
-        while slot.traps.front().is_some_and(|t| now.duration_since(*t) > restart.crash_loop_window) {
+        while slot
+            .traps
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > restart.crash_loop_window)
+        {
             slot.traps.pop_front();
         }
         slot.consecutive_traps += 1;
@@ -287,24 +342,48 @@ impl LoadedComponent {
             };
         }
         let exponent = slot.consecutive_traps.saturating_sub(1).min(20);
-        let backoff = restart.backoff_initial.saturating_mul(1 << exponent).min(restart.backoff_max);
+        let backoff = restart
+            .backoff_initial
+            .saturating_mul(1 << exponent)
+            .min(restart.backoff_max);
         slot.restart_at = Some(now + backoff);
-        tracing::error!(component = self.name(), "Component `{}` {reason}; restarting in {backoff:?}.", self.name());
-        CallError::Trapped { component: self.name().to_owned(), reason, restart_in: backoff }
+        tracing::error!(
+            component = self.name(),
+            "Component `{}` {reason}; restarting in {backoff:?}.",
+            self.name()
+        );
+        CallError::Trapped {
+            component: self.name().to_owned(),
+            reason,
+            restart_in: backoff,
+        }
     }
 
     /// Checks a sample batch against the output limits.
     pub(crate) fn check_samples(&self, batch: &SampleBatch) -> Result<(), CallError> {
         let sandbox = &self.spec.sandbox;
-        check_sample_batch(batch, sandbox.max_output_records, sandbox.max_output_bytes).map_err(|error| {
-            tracing::error!(component = self.name(), "Component `{}` {error}; output discarded.", self.name());
-            CallError::Output { component: self.name().to_owned(), error }
-        })
+        check_sample_batch(batch, sandbox.max_output_records, sandbox.max_output_bytes).map_err(
+            |error| {
+                tracing::error!(
+                    component = self.name(),
+                    "Component `{}` {error}; output discarded.",
+                    self.name()
+                );
+                CallError::Output {
+                    component: self.name().to_owned(),
+                    error,
+                }
+            },
+        )
     }
 
     /// Reports a wrong-kind call.
     pub(crate) fn wrong_kind(&self, wanted: ComponentKind) -> CallError {
-        CallError::WrongKind { component: self.name().to_owned(), actual: self.kind(), wanted }
+        CallError::WrongKind {
+            component: self.name().to_owned(),
+            actual: self.kind(),
+            wanted,
+        }
     }
 }
 
@@ -327,12 +406,24 @@ impl std::fmt::Display for InstantiateFailure {
 /// whatever the guest printed to stderr (a panic message).
 fn explain_trap(trap: &wasmtime::Error, state: &HostState, spec: &ComponentSpec) -> String {
     if trap.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
-        return format!("ran past its {} ms call limit and was interrupted", spec.sandbox.max_call.as_millis());
+        return format!(
+            "ran past its {} ms call limit and was interrupted",
+            spec.sandbox.max_call.as_millis()
+        );
     }
     if state.memory.refused() {
-        return format!("exceeded its memory cap of {} MiB", state.memory.max_bytes() >> 20);
+        return format!(
+            "exceeded its memory cap of {} MiB",
+            state.memory.max_bytes() >> 20
+        );
     }
-    let detail = trap.downcast_ref::<Trap>().map_or_else(|| format!("{trap:#}"), |t| t.to_string());
+    let detail = trap
+        .downcast_ref::<Trap>()
+        .map_or_else(|| format!("{trap:#}"), |t| t.to_string());
     let stderr = state.stderr_text();
-    if stderr.is_empty() { format!("trapped: {detail}") } else { format!("trapped: {detail} ({stderr})") }
+    if stderr.is_empty() {
+        format!("trapped: {detail}")
+    } else {
+        format!("trapped: {detail} ({stderr})")
+    }
 }

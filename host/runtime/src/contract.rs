@@ -82,7 +82,9 @@ pub struct Contract {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ContractError {
     /// It targets another version of the contract.
-    #[error("this component targets nephometer:telemetry@{targeted} ({item}); this agent serves {SERVED_PACKAGE}")]
+    #[error(
+        "this component targets nephometer:telemetry@{targeted} ({item}); this agent serves {SERVED_PACKAGE}"
+    )]
     Version {
         /// The version it targets.
         targeted: String,
@@ -101,7 +103,9 @@ pub enum ContractError {
         reason: &'static str,
     },
     /// It imports a capability its policy does not grant.
-    #[error("imports {import}, which needs the `{capability}` capability; its policy grants only [{granted}]")]
+    #[error(
+        "imports {import}, which needs the `{capability}` capability; its policy grants only [{granted}]"
+    )]
     NotGranted {
         /// The import.
         import: String,
@@ -127,7 +131,9 @@ fn classify_import(name: &str) -> ImportNeed {
         // Rust's standard library imports the environment whether or not it is
         // used; without the `environment` grant it is simply empty.
         "wasi:cli/environment" => ImportNeed::Nothing,
-        "wasi:cli/exit" | "wasi:cli/stdin" | "wasi:cli/stdout" | "wasi:cli/stderr" => ImportNeed::Nothing,
+        "wasi:cli/exit" | "wasi:cli/stdin" | "wasi:cli/stdout" | "wasi:cli/stderr" => {
+            ImportNeed::Nothing
+        }
         i if i.starts_with("wasi:cli/terminal-") => ImportNeed::Nothing,
         i if i.starts_with("wasi:io/") || i.starts_with("wasi:random/") => ImportNeed::Nothing,
         i if i.starts_with("wasi:clocks/") => ImportNeed::Capability(Capability::Clock),
@@ -145,18 +151,28 @@ impl Contract {
     /// Reads the contract of `component` and checks its version and world.
     pub fn read(engine: &Engine, component: &Component) -> Result<Contract, ContractError> {
         let ty = component.component_type();
-        let exports: Vec<String> = ty.exports(engine).map(|(name, _)| name.to_owned()).collect();
-        let imports: Vec<String> = ty.imports(engine).map(|(name, _)| name.to_owned()).collect();
+        let exports: Vec<String> = ty
+            .exports(engine)
+            .map(|(name, _)| name.to_owned())
+            .collect();
+        let imports: Vec<String> = ty
+            .imports(engine)
+            .map(|(name, _)| name.to_owned())
+            .collect();
         for item in exports.iter().chain(&imports) {
-            if let Some((_, version)) = telemetry_item(item) {
-                if version != SERVED_VERSION {
-                    return Err(ContractError::Version { targeted: version.to_owned(), item: item.clone() });
+            if let Some((_, version)) = telemetry_item(item)
+                && version != SERVED_VERSION {
+                    return Err(ContractError::Version {
+                        targeted: version.to_owned(),
+                        item: item.clone(),
+                    });
                 }
-            }
         }
         let kinds: Vec<ComponentKind> = exports
             .iter()
-            .filter_map(|e| telemetry_item(e).and_then(|(interface, _)| ComponentKind::from_export(interface)))
+            .filter_map(|e| {
+                telemetry_item(e).and_then(|(interface, _)| ComponentKind::from_export(interface))
+            })
             .collect();
         let kind = match kinds.as_slice() {
             [kind] => *kind,
@@ -164,7 +180,11 @@ impl Contract {
                 return Err(ContractError::World(format!(
                     "exports none of {SERVED_PACKAGE}'s meter, event, transform or publish interfaces \
                      (it exports: {})",
-                    if exports.is_empty() { "nothing".to_owned() } else { exports.join(", ") }
+                    if exports.is_empty() {
+                        "nothing".to_owned()
+                    } else {
+                        exports.join(", ")
+                    }
                 )));
             }
             _ => {
@@ -182,22 +202,38 @@ impl Contract {
                     needs.insert(capability);
                 }
                 ImportNeed::Never(reason) => {
-                    return Err(ContractError::Forbidden { import: import.clone(), reason });
+                    return Err(ContractError::Forbidden {
+                        import: import.clone(),
+                        reason,
+                    });
                 }
             }
         }
-        Ok(Contract { kind, wit_version: SERVED_VERSION.to_owned(), exports, imports, needs })
+        Ok(Contract {
+            kind,
+            wit_version: SERVED_VERSION.to_owned(),
+            exports,
+            imports,
+            needs,
+        })
     }
 
     /// Checks that `granted` covers every capability the imports need.
     pub fn check_grants(&self, granted: &BTreeSet<Capability>) -> Result<(), ContractError> {
         for import in &self.imports {
-            if let ImportNeed::Capability(capability) = classify_import(import) {
-                if !granted.contains(&capability) {
-                    let granted = granted.iter().map(|c| c.name()).collect::<Vec<_>>().join(", ");
-                    return Err(ContractError::NotGranted { import: import.clone(), capability, granted });
+            if let ImportNeed::Capability(capability) = classify_import(import)
+                && !granted.contains(&capability) {
+                    let granted = granted
+                        .iter()
+                        .map(|c| c.name())
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    return Err(ContractError::NotGranted {
+                        import: import.clone(),
+                        capability,
+                        granted,
+                    });
                 }
-            }
         }
         Ok(())
     }
@@ -209,14 +245,29 @@ mod tests {
 
     #[test]
     fn imports_are_classified_by_interface() {
-        assert_eq!(classify_import("wasi:io/streams@0.2.6"), ImportNeed::Nothing);
-        assert_eq!(classify_import("wasi:clocks/wall-clock@0.2.6"), ImportNeed::Capability(Capability::Clock));
+        assert_eq!(
+            classify_import("wasi:io/streams@0.2.6"),
+            ImportNeed::Nothing
+        );
+        assert_eq!(
+            classify_import("wasi:clocks/wall-clock@0.2.6"),
+            ImportNeed::Capability(Capability::Clock)
+        );
         assert_eq!(
             classify_import("nephometer:telemetry/log@0.1.0"),
             ImportNeed::Capability(Capability::Log)
         );
-        assert!(matches!(classify_import("wasi:filesystem/preopens@0.2.6"), ImportNeed::Never(_)));
-        assert!(matches!(classify_import("wasi:sockets/tcp@0.2.6"), ImportNeed::Never(_)));
-        assert!(matches!(classify_import("acme:secret/thing"), ImportNeed::Never(_)));
+        assert!(matches!(
+            classify_import("wasi:filesystem/preopens@0.2.6"),
+            ImportNeed::Never(_)
+        ));
+        assert!(matches!(
+            classify_import("wasi:sockets/tcp@0.2.6"),
+            ImportNeed::Never(_)
+        ));
+        assert!(matches!(
+            classify_import("acme:secret/thing"),
+            ImportNeed::Never(_)
+        ));
     }
 }

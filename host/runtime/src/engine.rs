@@ -61,7 +61,13 @@ impl Runtime {
         let ticker = Ticker::start(engine.clone());
         let cache = ComponentCache::new(config.cache_dir);
         Ok(Runtime {
-            inner: Arc::new(RuntimeInner { engine, linker, cache, builtins: config.builtins, _ticker: ticker }),
+            inner: Arc::new(RuntimeInner {
+                engine,
+                linker,
+                cache,
+                builtins: config.builtins,
+                _ticker: ticker,
+            }),
         })
     }
 
@@ -78,7 +84,9 @@ impl Runtime {
 
 impl std::fmt::Debug for Runtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Runtime").field("builtins", &self.builtin_names().collect::<Vec<_>>()).finish()
+        f.debug_struct("Runtime")
+            .field("builtins", &self.builtin_names().collect::<Vec<_>>())
+            .finish()
     }
 }
 

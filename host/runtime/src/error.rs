@@ -73,7 +73,9 @@ pub enum CallError {
         ready_in: Duration,
     },
     /// The crash-loop breaker is open: the component stays stopped until reloaded.
-    #[error("component `{component}` is stopped: {traps} traps within {window:?}; fix it and reload")]
+    #[error(
+        "component `{component}` is stopped: {traps} traps within {window:?}; fix it and reload"
+    )]
     CrashLoop {
         /// The component.
         component: String,

@@ -62,12 +62,17 @@ pub struct ComponentSet {
 
 impl std::fmt::Debug for ComponentSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ComponentSet").field("components", &self.names()).finish()
+        f.debug_struct("ComponentSet")
+            .field("components", &self.names())
+            .finish()
     }
 }
 
 /// Reads a component's bytes from the built-ins or its file.
-pub(crate) fn read_source(runtime: &Runtime, source: &ComponentSource) -> Result<Vec<u8>, LoadFailure> {
+pub(crate) fn read_source(
+    runtime: &Runtime,
+    source: &ComponentSource,
+) -> Result<Vec<u8>, LoadFailure> {
     match source {
         ComponentSource::Builtin(name) => runtime
             .inner
@@ -84,8 +89,17 @@ pub(crate) fn read_source(runtime: &Runtime, source: &ComponentSource) -> Result
 }
 
 /// Loads one component completely, or says why not.
-fn load(runtime: &Runtime, spec: &ComponentSpec, bytes: &[u8], digest: String) -> Result<LoadedComponent, LoadFailure> {
-    let component = runtime.inner.cache.component(&runtime.inner.engine, bytes, &digest).map_err(LoadFailure::Compile)?;
+fn load(
+    runtime: &Runtime,
+    spec: &ComponentSpec,
+    bytes: &[u8],
+    digest: String,
+) -> Result<LoadedComponent, LoadFailure> {
+    let component = runtime
+        .inner
+        .cache
+        .component(&runtime.inner.engine, bytes, &digest)
+        .map_err(LoadFailure::Compile)?;
     let contract = Contract::read(&runtime.inner.engine, &component)?;
     contract.check_grants(&spec.sandbox.grants)?;
     LoadedComponent::new(runtime, spec.clone(), contract, digest, &component)
@@ -150,14 +164,17 @@ impl ComponentSet {
         if !errors.is_empty() {
             return Err(ReloadError(errors));
         }
-        report.removed = old.keys().filter(|name| !next.contains_key(*name)).cloned().collect();
+        report.removed = old
+            .keys()
+            .filter(|name| !next.contains_key(*name))
+            .cloned()
+            .collect();
         self.current.store(Arc::new(next));
         for name in report.changed.iter().chain(&report.removed) {
-            if let Some(retired) = old.get(name) {
-                if let Some(batch) = retired.retire().filter(|b| !b.samples.is_empty()) {
+            if let Some(retired) = old.get(name)
+                && let Some(batch) = retired.retire().filter(|b| !b.samples.is_empty()) {
                     report.flushed.push((name.clone(), batch));
                 }
-            }
         }
         *self.plan.lock().unwrap_or_else(|p| p.into_inner()) = Some(plan);
         Ok(report)
@@ -191,7 +208,9 @@ impl ComponentSet {
         call: impl Fn(&LoadedComponent) -> Result<Option<T>, CallError>,
     ) -> Result<T, CallError> {
         loop {
-            let component = self.get(name).ok_or_else(|| CallError::Unknown(name.to_owned()))?;
+            let component = self
+                .get(name)
+                .ok_or_else(|| CallError::Unknown(name.to_owned()))?;
             if let Some(value) = call(&component)? {
                 return Ok(value);
             }
@@ -202,7 +221,9 @@ impl ComponentSet {
     pub fn transform(&self, name: &str, batch: &SampleBatch) -> Result<SampleBatch, CallError> {
         self.call_current(name, |component| {
             let output = component.call(|store, exports| match exports {
-                Exports::Transformer(t) => Ok(t.nephometer_telemetry_transform().call_handle(store, batch)),
+                Exports::Transformer(t) => {
+                    Ok(t.nephometer_telemetry_transform().call_handle(store, batch))
+                }
                 _ => Err(component.wrong_kind(ComponentKind::Transformer)),
             })?;
             if let Some(batch) = &output {

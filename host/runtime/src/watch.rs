@@ -46,7 +46,11 @@ enum WatchMessage {
 /// that an editor's rename-into-place is seen.
 fn watched_dirs(config_file: &Path, plan: Option<&Plan>) -> BTreeSet<PathBuf> {
     let mut dirs = BTreeSet::new();
-    let parent = |path: &Path| path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+    let parent = |path: &Path| {
+        path.parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."))
+    };
     dirs.insert(parent(config_file));
     if let Some(plan) = plan {
         if let Some(dir) = &plan.policy_dir {
@@ -67,10 +71,16 @@ fn relevant(path: &Path, config_file: &Path, plan: Option<&Plan>) -> bool {
         return true;
     }
     let Some(plan) = plan else { return true };
-    if plan.policy_dir.as_deref().is_some_and(|dir| path.parent() == Some(dir)) {
+    if plan
+        .policy_dir
+        .as_deref()
+        .is_some_and(|dir| path.parent() == Some(dir))
+    {
         return path.extension().is_some_and(|e| e == "toml");
     }
-    plan.components.iter().any(|c| matches!(&c.source, ComponentSource::File(p) if p == path))
+    plan.components
+        .iter()
+        .any(|c| matches!(&c.source, ComponentSource::File(p) if p == path))
 }
 
 /// Reloads `set` from `config_file` once. The outcome is also logged.
@@ -113,41 +123,63 @@ impl ReloadWatcher {
         let config_file = std::path::absolute(&config_file).unwrap_or(config_file);
         let (sender, receiver) = mpsc::channel();
         let events = sender.clone();
-        let mut watcher: RecommendedWatcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-            if let Ok(event) = event {
-                for path in event.paths {
-                    let _ = events.send(WatchMessage::Changed(path));
+        let mut watcher: RecommendedWatcher =
+            notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+                if let Ok(event) = event {
+                    for path in event.paths {
+                        let _ = events.send(WatchMessage::Changed(path));
+                    }
                 }
-            }
-        })?;
+            })?;
         let mut watching = BTreeSet::new();
-        sync_watches(&mut watcher, &mut watching, watched_dirs(&config_file, set.plan().as_ref()));
-        let thread = std::thread::Builder::new().name("nepho-reload".into()).spawn(move || {
-            let mut pending = false;
-            loop {
-                let message = if pending { receiver.recv_timeout(debounce) } else { receiver.recv().map_err(|_| RecvTimeoutError::Disconnected) };
-                match message {
-                    Ok(WatchMessage::Stop) | Err(RecvTimeoutError::Disconnected) => break,
-                    Ok(WatchMessage::Changed(path)) => {
-                        if relevant(&path, &config_file, set.plan().as_ref()) {
-                            pending = true;
+        sync_watches(
+            &mut watcher,
+            &mut watching,
+            watched_dirs(&config_file, set.plan().as_ref()),
+        );
+        let thread = std::thread::Builder::new()
+            .name("nepho-reload".into())
+            .spawn(move || {
+                let mut pending = false;
+                loop {
+                    let message = if pending {
+                        receiver.recv_timeout(debounce)
+                    } else {
+                        receiver.recv().map_err(|_| RecvTimeoutError::Disconnected)
+                    };
+                    match message {
+                        Ok(WatchMessage::Stop) | Err(RecvTimeoutError::Disconnected) => break,
+                        Ok(WatchMessage::Changed(path)) => {
+                            if relevant(&path, &config_file, set.plan().as_ref()) {
+                                pending = true;
+                            }
+                        }
+                        Err(RecvTimeoutError::Timeout) => {
+                            pending = false;
+                            let outcome = reload_from(&config_file, &set);
+                            sync_watches(
+                                &mut watcher,
+                                &mut watching,
+                                watched_dirs(&config_file, set.plan().as_ref()),
+                            );
+                            on_reload(outcome);
                         }
                     }
-                    Err(RecvTimeoutError::Timeout) => {
-                        pending = false;
-                        let outcome = reload_from(&config_file, &set);
-                        sync_watches(&mut watcher, &mut watching, watched_dirs(&config_file, set.plan().as_ref()));
-                        on_reload(outcome);
-                    }
                 }
-            }
-        })?;
-        Ok(ReloadWatcher { stop: Some(sender), thread: Some(thread) })
+            })?;
+        Ok(ReloadWatcher {
+            stop: Some(sender),
+            thread: Some(thread),
+        })
     }
 }
 
 /// Watches `wanted` and stops watching what is no longer wanted.
-fn sync_watches(watcher: &mut RecommendedWatcher, watching: &mut BTreeSet<PathBuf>, wanted: BTreeSet<PathBuf>) {
+fn sync_watches(
+    watcher: &mut RecommendedWatcher,
+    watching: &mut BTreeSet<PathBuf>,
+    wanted: BTreeSet<PathBuf>,
+) {
     for gone in watching.difference(&wanted) {
         let _ = watcher.unwatch(gone);
     }

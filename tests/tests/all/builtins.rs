@@ -9,22 +9,36 @@ use crate::support::{FAST_POLICY, Site, batch, names, runtime};
 fn every_builtin_is_a_component_this_host_serves() {
     let runtime = runtime();
     let builtins: Vec<&str> = runtime.builtin_names().collect();
-    assert!(builtins.contains(&"transform-passthrough"), "built-ins: {builtins:?}");
+    assert!(
+        builtins.contains(&"transform-passthrough"),
+        "built-ins: {builtins:?}"
+    );
     for name in builtins {
         let config = format!("[components.{name}]\nsource = \"builtin:{name}\"\n");
         let site = Site::new(&config, FAST_POLICY);
         let set = site.start();
         let component = set.get(name).expect("loaded");
         assert_eq!(component.contract.wit_version, "0.1.0");
-        assert!(component.contract.needs.is_subset(&[Capability::Log, Capability::Config, Capability::Clock].into()));
+        assert!(
+            component
+                .contract
+                .needs
+                .is_subset(&[Capability::Log, Capability::Config, Capability::Clock].into())
+        );
     }
 }
 
 #[test]
 fn passthrough_returns_every_sample_unchanged() {
-    let site = Site::new("[components.p]\nsource = \"builtin:transform-passthrough\"\n", FAST_POLICY);
+    let site = Site::new(
+        "[components.p]\nsource = \"builtin:transform-passthrough\"\n",
+        FAST_POLICY,
+    );
     let set = site.start();
-    assert_eq!(set.get("p").map(|c| c.kind()), Some(ComponentKind::Transformer));
+    assert_eq!(
+        set.get("p").map(|c| c.kind()),
+        Some(ComponentKind::Transformer)
+    );
     let input = batch(&["cpu", "memory.usage", "disk.read.bytes"]);
     let output = set.transform("p", &input).expect("transform");
     assert_eq!(output.to_owned_samples(), input.to_owned_samples());
@@ -33,8 +47,12 @@ fn passthrough_returns_every_sample_unchanged() {
 
 #[test]
 fn the_shipped_policy_and_embedded_defaults_load() {
-    let config = ConfigSource::embedded("nephometer.toml", "[components.p]\nsource = \"builtin:transform-passthrough\"\n");
+    let config = ConfigSource::embedded(
+        "nephometer.toml",
+        "[components.p]\nsource = \"builtin:transform-passthrough\"\n",
+    );
     let policy = ConfigSource::embedded("policies/default.toml", nepho_policy::DEFAULT_POLICY);
     let plan = Plan::resolve(&config, &[policy]).expect("default policy resolves");
-    nepho_runtime::ComponentSet::start(runtime(), plan).expect("built-ins load under the default policy");
+    nepho_runtime::ComponentSet::start(runtime(), plan)
+        .expect("built-ins load under the default policy");
 }

@@ -18,17 +18,30 @@ fn probe_config(tag: &str) -> String {
 }
 
 fn first_name(set: &ComponentSet) -> String {
-    set.transform("probe", &batch(&["cpu"])).map(|b| names(&b).join(",")).unwrap_or_else(|e| e.to_string())
+    set.transform("probe", &batch(&["cpu"]))
+        .map(|b| names(&b).join(","))
+        .unwrap_or_else(|e| e.to_string())
 }
 
 /// Starts the site's components and a watcher that records every outcome.
-fn watched(site: &Site) -> (Arc<ComponentSet>, ReloadWatcher, Arc<Mutex<Vec<ReloadOutcome>>>) {
+fn watched(
+    site: &Site,
+) -> (
+    Arc<ComponentSet>,
+    ReloadWatcher,
+    Arc<Mutex<Vec<ReloadOutcome>>>,
+) {
     let set = Arc::new(site.start());
     let outcomes = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&outcomes);
-    let watcher = ReloadWatcher::start(site.config_path(), Arc::clone(&set), DEBOUNCE, move |outcome| {
-        sink.lock().unwrap().push(outcome);
-    })
+    let watcher = ReloadWatcher::start(
+        site.config_path(),
+        Arc::clone(&set),
+        DEBOUNCE,
+        move |outcome| {
+            sink.lock().unwrap().push(outcome);
+        },
+    )
     .expect("watcher");
     (set, watcher, outcomes)
 }
@@ -41,10 +54,16 @@ fn editing_the_configuration_swaps_the_component_live() {
     assert_eq!(first_name(&set), "cpu-v1");
 
     site.write_config(&probe_config("-v2"));
-    assert!(eventually(PATIENCE, || first_name(&set) == "cpu-v2"), "still {}", first_name(&set));
+    assert!(
+        eventually(PATIENCE, || first_name(&set) == "cpu-v2"),
+        "still {}",
+        first_name(&set)
+    );
     let outcomes = outcomes.lock().unwrap();
     assert!(
-        outcomes.iter().any(|o| matches!(o, ReloadOutcome::Applied(r) if r.changed == ["probe"])),
+        outcomes
+            .iter()
+            .any(|o| matches!(o, ReloadOutcome::Applied(r) if r.changed == ["probe"])),
         "{outcomes:?}"
     );
 }
@@ -57,11 +76,19 @@ fn replacing_a_component_file_swaps_the_code_and_a_broken_file_is_rolled_back() 
     assert_eq!(first_name(&set), "cpu-probe");
 
     site.install("probe.wasm", &builtin("transform-passthrough"));
-    assert!(eventually(PATIENCE, || first_name(&set) == "cpu"), "still {}", first_name(&set));
+    assert!(
+        eventually(PATIENCE, || first_name(&set) == "cpu"),
+        "still {}",
+        first_name(&set)
+    );
 
     site.install("probe.wasm", b"not wasm at all");
     assert!(
-        eventually(PATIENCE, || outcomes.lock().unwrap().iter().any(|o| matches!(o, ReloadOutcome::RolledBack(_)))),
+        eventually(PATIENCE, || outcomes
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|o| matches!(o, ReloadOutcome::RolledBack(_)))),
         "the broken file was never tried"
     );
     assert_eq!(first_name(&set), "cpu", "the running version stays");
@@ -70,10 +97,17 @@ fn replacing_a_component_file_swaps_the_code_and_a_broken_file_is_rolled_back() 
         _ => None,
     });
     let message = rolled_back.unwrap_or_default();
-    assert!(message.contains("component `probe`") && message.contains("not a valid WebAssembly component"), "{message}");
+    assert!(
+        message.contains("component `probe`")
+            && message.contains("not a valid WebAssembly component"),
+        "{message}"
+    );
 
     site.install("probe.wasm", &test_guest("test-probe"));
-    assert!(eventually(PATIENCE, || first_name(&set) == "cpu-probe"), "the fixed file is picked up");
+    assert!(
+        eventually(PATIENCE, || first_name(&set) == "cpu-probe"),
+        "the fixed file is picked up"
+    );
 }
 
 #[test]
@@ -83,7 +117,11 @@ fn a_configuration_that_does_not_parse_keeps_the_running_version() {
     let (set, _watcher, outcomes) = watched(&site);
     site.write_config("[components.probe\nsource = ");
     assert!(
-        eventually(PATIENCE, || outcomes.lock().unwrap().iter().any(|o| matches!(o, ReloadOutcome::InvalidPlan(_)))),
+        eventually(PATIENCE, || outcomes
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|o| matches!(o, ReloadOutcome::InvalidPlan(_)))),
         "the broken configuration was never tried"
     );
     let message = outcomes.lock().unwrap().iter().find_map(|o| match o {
@@ -91,7 +129,12 @@ fn a_configuration_that_does_not_parse_keeps_the_running_version() {
         _ => None,
     });
     let config = site.config_path().display().to_string();
-    assert!(message.unwrap_or_default().starts_with(&format!("{config}:2:")), "errors name the file and line");
+    assert!(
+        message
+            .unwrap_or_default()
+            .starts_with(&format!("{config}:2:")),
+        "errors name the file and line"
+    );
     assert_eq!(first_name(&set), "cpu-ok");
 }
 
@@ -108,7 +151,9 @@ fn batches_in_flight_during_reloads_are_never_lost() {
             let input = batch(&["cpu"; 200]);
             let (mut calls, mut samples_out) = (0usize, 0usize);
             while running.load(Ordering::Relaxed) || calls < 50 {
-                let output = set.transform("probe", &input).expect("no call fails during reloads");
+                let output = set
+                    .transform("probe", &input)
+                    .expect("no call fails during reloads");
                 samples_out += output.samples.len();
                 calls += 1;
             }
@@ -122,25 +167,48 @@ fn batches_in_flight_during_reloads_are_never_lost() {
     }
     running.store(false, Ordering::Relaxed);
     let (calls, samples_out) = worker.join().expect("worker");
-    assert_eq!(samples_out, calls * 200, "every sample of every batch came out");
+    assert_eq!(
+        samples_out,
+        calls * 200,
+        "every sample of every batch came out"
+    );
 }
 
 #[test]
 fn a_replaced_transformer_is_flushed_and_unchanged_ones_keep_their_state() {
-    let config = |tag: &str| format!("{}\n[components.other]\nsource = \"file:probe.wasm\"\n", probe_config(tag));
+    let config = |tag: &str| {
+        format!(
+            "{}\n[components.other]\nsource = \"file:probe.wasm\"\n",
+            probe_config(tag)
+        )
+    };
     let site = Site::new(&config("-1"), FAST_POLICY);
     site.install("probe.wasm", &test_guest("test-probe"));
     let set = site.start();
     assert_eq!(count(&set, "other"), 1.0);
     assert_eq!(count(&set, "probe"), 1.0);
-    let held = set.transform("probe", &batch(&["hold", "cpu", "memory"])).expect("held");
+    let held = set
+        .transform("probe", &batch(&["hold", "cpu", "memory"]))
+        .expect("held");
     assert!(held.samples.is_empty(), "the probe holds the batch back");
 
     site.write_config(&config("-2"));
     let report = set.apply(site.plan()).expect("reload");
     assert_eq!(report.changed, ["probe"]);
     let flushed: Vec<String> = report.flushed.iter().flat_map(|(_, b)| names(b)).collect();
-    assert_eq!(flushed, ["hold", "cpu", "memory"], "what the old version held comes out of the reload");
-    assert_eq!(count(&set, "probe"), 1.0, "the changed component starts afresh");
-    assert_eq!(count(&set, "other"), 2.0, "the unchanged component kept its instance and state");
+    assert_eq!(
+        flushed,
+        ["hold", "cpu", "memory"],
+        "what the old version held comes out of the reload"
+    );
+    assert_eq!(
+        count(&set, "probe"),
+        1.0,
+        "the changed component starts afresh"
+    );
+    assert_eq!(
+        count(&set, "other"),
+        2.0,
+        "the unchanged component kept its instance and state"
+    );
 }

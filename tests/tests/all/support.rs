@@ -14,7 +14,9 @@ use tempfile::TempDir;
 /// One compile cache for the whole test run, so each component compiles once.
 fn shared_cache_dir() -> PathBuf {
     static DIR: OnceLock<TempDir> = OnceLock::new();
-    DIR.get_or_init(|| tempfile::tempdir().expect("temp dir")).path().to_path_buf()
+    DIR.get_or_init(|| tempfile::tempdir().expect("temp dir"))
+        .path()
+        .to_path_buf()
 }
 
 /// A runtime with the built-in components and the shared cache.
@@ -35,7 +37,9 @@ pub struct Site {
 impl Site {
     /// Writes `config` (with `policies = "policies"` prepended) and `policy`.
     pub fn new(config: &str, policy: &str) -> Site {
-        let site = Site { dir: tempfile::tempdir().expect("temp dir") };
+        let site = Site {
+            dir: tempfile::tempdir().expect("temp dir"),
+        };
         std::fs::create_dir(site.dir.path().join("policies")).expect("policies dir");
         site.write_policy(policy);
         site.write_config(config);
@@ -52,11 +56,17 @@ impl Site {
 
     /// Replaces the configuration file as an editor would: write aside, rename.
     pub fn write_config(&self, config: &str) {
-        write_atomically(&self.config_path(), format!("policies = \"policies\"\n{config}").as_bytes());
+        write_atomically(
+            &self.config_path(),
+            format!("policies = \"policies\"\n{config}").as_bytes(),
+        );
     }
 
     pub fn write_policy(&self, policy: &str) {
-        write_atomically(&self.dir.path().join("policies/site.toml"), policy.as_bytes());
+        write_atomically(
+            &self.dir.path().join("policies/site.toml"),
+            policy.as_bytes(),
+        );
     }
 
     /// Copies a test guest or any file into the site under `name`.
@@ -69,7 +79,8 @@ impl Site {
     }
 
     pub fn start(&self) -> ComponentSet {
-        ComponentSet::start(runtime(), self.plan()).unwrap_or_else(|e| panic!("components do not load:\n{e}"))
+        ComponentSet::start(runtime(), self.plan())
+            .unwrap_or_else(|e| panic!("components do not load:\n{e}"))
     }
 }
 
@@ -86,7 +97,12 @@ pub fn test_guest(name: &str) -> Vec<u8> {
 
 /// The bytes of a built-in component.
 pub fn builtin(name: &str) -> Vec<u8> {
-    nepho_guest_artifacts::BUILTINS.iter().find(|(n, _)| *n == name).expect("builtin").1.to_vec()
+    nepho_guest_artifacts::BUILTINS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .expect("builtin")
+        .1
+        .to_vec()
 }
 
 /// A policy with fast restarts, for tests.
@@ -103,7 +119,8 @@ pub fn sample(name: &str, index: usize) -> OwnedSample {
         project_id: Some("8a1d0e1c2b3a49588f7e6d5c4b3a2910".to_owned()),
         resource_id: format!("instance-{index:08}"),
         timestamp: "2026-11-23T07:37:28.123456+00:00".to_owned(),
-        resource_metadata: r#"{"flavor":{"name":"m1.small","vcpus":1},"host":"compute-1"}"#.to_owned(),
+        resource_metadata: r#"{"flavor":{"name":"m1.small","vcpus":1},"host":"compute-1"}"#
+            .to_owned(),
         source: "openstack".to_owned(),
         id: format!("6b1b6c9e-0f7a-4c3b-9a8d-{index:012}"),
         monotonic_time: Some(index as f64 * 0.5),
@@ -112,18 +129,28 @@ pub fn sample(name: &str, index: usize) -> OwnedSample {
 
 /// A batch whose samples are called `names`.
 pub fn batch(names: &[&str]) -> SampleBatch {
-    let samples: Vec<OwnedSample> = names.iter().enumerate().map(|(i, n)| sample(n, i)).collect();
+    let samples: Vec<OwnedSample> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| sample(n, i))
+        .collect();
     SampleBatch::from_samples(&samples)
 }
 
 /// The names of a batch's samples.
 pub fn names(batch: &SampleBatch) -> Vec<String> {
-    batch.samples.iter().map(|s| batch.str(s.name).to_owned()).collect()
+    batch
+        .samples
+        .iter()
+        .map(|s| batch.str(s.name).to_owned())
+        .collect()
 }
 
 /// The volume of the single sample a `count` call returns.
 pub fn count(set: &ComponentSet, component: &str) -> f64 {
-    let out = set.transform(component, &batch(&["count"])).expect("count call");
+    let out = set
+        .transform(component, &batch(&["count"]))
+        .expect("count call");
     out.samples[0].volume
 }
 
@@ -145,7 +172,9 @@ struct LogWriter;
 
 impl Write for LogWriter {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        LOGS.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(bytes);
+        LOGS.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(bytes);
         Ok(bytes.len())
     }
 
@@ -157,12 +186,19 @@ impl Write for LogWriter {
 fn capture_logs() {
     static INSTALLED: OnceLock<()> = OnceLock::new();
     INSTALLED.get_or_init(|| {
-        let _ = tracing_subscriber::fmt().with_ansi(false).with_writer(|| LogWriter).try_init();
+        let _ = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(|| LogWriter)
+            .try_init();
     });
 }
 
 /// The captured log lines that mention `needle`.
 pub fn log_lines_with(needle: &str) -> Vec<String> {
     let logs = LOGS.lock().unwrap_or_else(|p| p.into_inner());
-    String::from_utf8_lossy(&logs).lines().filter(|l| l.contains(needle)).map(str::to_owned).collect()
+    String::from_utf8_lossy(&logs)
+        .lines()
+        .filter(|l| l.contains(needle))
+        .map(str::to_owned)
+        .collect()
 }

@@ -47,7 +47,9 @@ fn monotonic_origin() -> Instant {
 
 impl clock::Host for HostState {
     fn now(&mut self) -> u64 {
-        SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64)
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64)
     }
 
     fn monotonic(&mut self) -> u64 {

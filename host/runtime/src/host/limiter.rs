@@ -18,7 +18,10 @@ pub(crate) struct MemoryCap {
 
 impl MemoryCap {
     pub(crate) fn new(max_bytes: u64) -> Self {
-        MemoryCap { max_bytes, refused: false }
+        MemoryCap {
+            max_bytes,
+            refused: false,
+        }
     }
 
     /// Whether a memory growth was refused since the store was created.

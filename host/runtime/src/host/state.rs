@@ -32,10 +32,16 @@ impl HostState {
     /// The state for a fresh instance of `spec`: no preopened directories, no
     /// sockets, no arguments, and only the environment variables its policy
     /// lists when `environment` is granted.
-    pub(crate) fn new(spec: &ComponentSpec, config: Arc<serde_json::Map<String, serde_json::Value>>) -> Self {
+    pub(crate) fn new(
+        spec: &ComponentSpec,
+        config: Arc<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
         let stderr = MemoryOutputPipe::new(STDERR_CAPTURE_BYTES);
         let mut wasi = WasiCtxBuilder::new();
-        wasi.stderr(stderr.clone()).allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false);
+        wasi.stderr(stderr.clone())
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false);
         if spec.sandbox.grants.contains(&Capability::Environment) {
             for (key, value) in &spec.sandbox.env {
                 wasi.env(key, value);
@@ -68,6 +74,9 @@ impl HostState {
 
 impl WasiView for HostState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
