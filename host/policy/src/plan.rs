@@ -138,15 +138,16 @@ impl Plan {
             };
             let tenant = component.tenant.as_ref().map(|t| t.get_ref().clone());
             if let Some(t) = &component.tenant
-                && !layers.tenants.contains_key(t.get_ref()) {
-                    errors.push(Diagnostic::new(
-                        at(t.span()),
-                        format!(
-                            "tenant: `{}` is not defined in any policy file",
-                            t.get_ref()
-                        ),
-                    ));
-                }
+                && !layers.tenants.contains_key(t.get_ref())
+            {
+                errors.push(Diagnostic::new(
+                    at(t.span()),
+                    format!(
+                        "tenant: `{}` is not defined in any policy file",
+                        t.get_ref()
+                    ),
+                ));
+            }
             let sandbox = layers.sandbox_for(name.get_ref(), tenant.as_deref(), &mut errors);
             components.push(ComponentSpec {
                 name: name.get_ref().clone(),
@@ -252,15 +253,16 @@ impl<'a> PolicyLayers<'a> {
             let text = policy.source.text.as_str();
             let at = |span| Location::of_span(file, text, span);
             if let Some(defaults) = &policy.raw.defaults
-                && first_definition(&mut seen, "defaults".into(), at(defaults.span()), errors) {
-                    let limits = defaults.get_ref();
-                    layers.defaults = Some(Layer {
-                        label: "defaults".into(),
-                        file,
-                        source: text,
-                        limits,
-                    });
-                }
+                && first_definition(&mut seen, "defaults".into(), at(defaults.span()), errors)
+            {
+                let limits = defaults.get_ref();
+                layers.defaults = Some(Layer {
+                    label: "defaults".into(),
+                    file,
+                    source: text,
+                    limits,
+                });
+            }
             for (name, limits) in &policy.raw.tenants {
                 let key = format!("tenants.{}", name.get_ref());
                 if first_definition(&mut seen, key, at(name.span()), errors) {

@@ -121,29 +121,35 @@ impl Layer<'_> {
     pub(crate) fn apply(&self, sandbox: &mut Sandbox, errors: &mut Diagnostics) {
         let raw = self.limits;
         if let Some(v) = &raw.max_memory_mib
-            && let Some(mib) = checked(self, v, "max_memory_mib", 1..=4096, errors) {
-                sandbox.max_memory_bytes = mib << 20;
-            }
+            && let Some(mib) = checked(self, v, "max_memory_mib", 1..=4096, errors)
+        {
+            sandbox.max_memory_bytes = mib << 20;
+        }
         if let Some(v) = &raw.max_call_ms
-            && let Some(ms) = checked(self, v, "max_call_ms", 1..=600_000, errors) {
-                sandbox.max_call = Duration::from_millis(ms);
-            }
+            && let Some(ms) = checked(self, v, "max_call_ms", 1..=600_000, errors)
+        {
+            sandbox.max_call = Duration::from_millis(ms);
+        }
         if let Some(v) = &raw.max_output_records
-            && let Some(n) = checked(self, v, "max_output_records", 1..=100_000_000, errors) {
-                sandbox.max_output_records = n;
-            }
+            && let Some(n) = checked(self, v, "max_output_records", 1..=100_000_000, errors)
+        {
+            sandbox.max_output_records = n;
+        }
         if let Some(v) = &raw.max_output_mib
-            && let Some(mib) = checked(self, v, "max_output_mib", 1..=4096, errors) {
-                sandbox.max_output_bytes = mib << 20;
-            }
+            && let Some(mib) = checked(self, v, "max_output_mib", 1..=4096, errors)
+        {
+            sandbox.max_output_bytes = mib << 20;
+        }
         if let Some(v) = &raw.restart_backoff_ms
-            && let Some(ms) = checked(self, v, "restart_backoff_ms", 0..=3_600_000, errors) {
-                sandbox.restart.backoff_initial = Duration::from_millis(ms);
-            }
+            && let Some(ms) = checked(self, v, "restart_backoff_ms", 0..=3_600_000, errors)
+        {
+            sandbox.restart.backoff_initial = Duration::from_millis(ms);
+        }
         if let Some(v) = &raw.restart_backoff_max_ms
-            && let Some(ms) = checked(self, v, "restart_backoff_max_ms", 0..=3_600_000, errors) {
-                sandbox.restart.backoff_max = Duration::from_millis(ms);
-            }
+            && let Some(ms) = checked(self, v, "restart_backoff_max_ms", 0..=3_600_000, errors)
+        {
+            sandbox.restart.backoff_max = Duration::from_millis(ms);
+        }
         if let Some(v) = &raw.crash_loop_traps {
             let as_u64 = Spanned::new(v.span(), u64::from(*v.get_ref()));
             if let Some(n) = checked(self, &as_u64, "crash_loop_traps", 1..=1000, errors) {
@@ -151,9 +157,10 @@ impl Layer<'_> {
             }
         }
         if let Some(v) = &raw.crash_loop_window_secs
-            && let Some(s) = checked(self, v, "crash_loop_window_secs", 1..=86_400, errors) {
-                sandbox.restart.crash_loop_window = Duration::from_secs(s);
-            }
+            && let Some(s) = checked(self, v, "crash_loop_window_secs", 1..=86_400, errors)
+        {
+            sandbox.restart.crash_loop_window = Duration::from_secs(s);
+        }
         if let Some(grants) = &raw.grants {
             let mut set = BTreeSet::new();
             for grant in grants {
@@ -182,14 +189,16 @@ impl Layer<'_> {
     /// Checks what can only be checked once all layers are applied.
     pub(crate) fn check_env_grant(&self, sandbox: &Sandbox, errors: &mut Diagnostics) {
         if let Some(env) = &self.limits.env
-            && !env.get_ref().is_empty() && !sandbox.grants.contains(&Capability::Environment) {
-                errors.push(Diagnostic::new(
-                    Location::of_span(self.file, self.source, env.span()),
-                    format!(
-                        "env is set in {} but `environment` is not granted",
-                        self.label
-                    ),
-                ));
-            }
+            && !env.get_ref().is_empty()
+            && !sandbox.grants.contains(&Capability::Environment)
+        {
+            errors.push(Diagnostic::new(
+                Location::of_span(self.file, self.source, env.span()),
+                format!(
+                    "env is set in {} but `environment` is not granted",
+                    self.label
+                ),
+            ));
+        }
     }
 }

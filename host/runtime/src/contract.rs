@@ -161,12 +161,13 @@ impl Contract {
             .collect();
         for item in exports.iter().chain(&imports) {
             if let Some((_, version)) = telemetry_item(item)
-                && version != SERVED_VERSION {
-                    return Err(ContractError::Version {
-                        targeted: version.to_owned(),
-                        item: item.clone(),
-                    });
-                }
+                && version != SERVED_VERSION
+            {
+                return Err(ContractError::Version {
+                    targeted: version.to_owned(),
+                    item: item.clone(),
+                });
+            }
         }
         let kinds: Vec<ComponentKind> = exports
             .iter()
@@ -222,18 +223,19 @@ impl Contract {
     pub fn check_grants(&self, granted: &BTreeSet<Capability>) -> Result<(), ContractError> {
         for import in &self.imports {
             if let ImportNeed::Capability(capability) = classify_import(import)
-                && !granted.contains(&capability) {
-                    let granted = granted
-                        .iter()
-                        .map(|c| c.name())
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    return Err(ContractError::NotGranted {
-                        import: import.clone(),
-                        capability,
-                        granted,
-                    });
-                }
+                && !granted.contains(&capability)
+            {
+                let granted = granted
+                    .iter()
+                    .map(|c| c.name())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                return Err(ContractError::NotGranted {
+                    import: import.clone(),
+                    capability,
+                    granted,
+                });
+            }
         }
         Ok(())
     }

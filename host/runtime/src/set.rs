@@ -172,9 +172,10 @@ impl ComponentSet {
         self.current.store(Arc::new(next));
         for name in report.changed.iter().chain(&report.removed) {
             if let Some(retired) = old.get(name)
-                && let Some(batch) = retired.retire().filter(|b| !b.samples.is_empty()) {
-                    report.flushed.push((name.clone(), batch));
-                }
+                && let Some(batch) = retired.retire().filter(|b| !b.samples.is_empty())
+            {
+                report.flushed.push((name.clone(), batch));
+            }
         }
         *self.plan.lock().unwrap_or_else(|p| p.into_inner()) = Some(plan);
         Ok(report)
