@@ -212,3 +212,55 @@ fn a_replaced_transformer_is_flushed_and_unchanged_ones_keep_their_state() {
         "the unchanged component kept its instance and state"
     );
 }
+
+#[test]
+fn editing_a_policy_reloads_and_an_unsatisfiable_policy_is_rolled_back() {
+    let site = Site::new(&probe_config("-p"), FAST_POLICY);
+    site.install("probe.wasm", &test_guest("test-probe"));
+    let (set, _watcher, outcomes) = watched(&site);
+    let applied_with_probe_changed = |outcomes: &Mutex<Vec<ReloadOutcome>>| {
+        outcomes
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|o| matches!(o, ReloadOutcome::Applied(r) if r.changed == ["probe"]))
+    };
+
+    site.write_policy(&format!(
+        "{FAST_POLICY}\n[components.probe]\nmax_call_ms = 700\n"
+    ));
+    assert!(
+        eventually(PATIENCE, || applied_with_probe_changed(&outcomes)),
+        "the policy edit was not applied"
+    );
+    assert_eq!(
+        set.get("probe").unwrap().spec.sandbox.max_call,
+        Duration::from_millis(700)
+    );
+
+    // The probe imports `log`; a policy that takes the grant away cannot be applied.
+    site.write_policy(&format!(
+        "{FAST_POLICY}\n[components.probe]\ngrants = [\"config\"]\n"
+    ));
+    let rolled_back = || {
+        outcomes.lock().unwrap().iter().find_map(|o| match o {
+            ReloadOutcome::RolledBack(error) => Some(error.to_string()),
+            _ => None,
+        })
+    };
+    assert!(
+        eventually(PATIENCE, || rolled_back().is_some()),
+        "the policy edit was not tried"
+    );
+    assert!(
+        rolled_back()
+            .unwrap_or_default()
+            .contains("needs the `log` capability")
+    );
+    assert_eq!(
+        set.get("probe").unwrap().spec.sandbox.max_call,
+        Duration::from_millis(700),
+        "the old version runs on"
+    );
+    assert_eq!(first_name(&set), "cpu-p");
+}
