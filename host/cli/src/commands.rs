@@ -12,14 +12,25 @@ use crate::setup::{load_plan, runtime};
 /// How long the files must be quiet before a reload.
 const RELOAD_DEBOUNCE: Duration = Duration::from_millis(200);
 
+/// The plan, or `None` after printing its errors (to stderr when `to_stderr`).
+fn plan_or_report(args: &ConfigArgs, to_stderr: bool) -> Option<nepho_policy::Plan> {
+    match load_plan(args) {
+        Ok(plan) => Some(plan),
+        Err(errors) if to_stderr => {
+            eprintln!("{errors}");
+            None
+        }
+        Err(errors) => {
+            println!("{errors}");
+            None
+        }
+    }
+}
+
 /// `nephometer run`.
 pub(crate) fn run(args: &ConfigArgs) -> anyhow::Result<ExitCode> {
-    let plan = match load_plan(args) {
-        Ok(plan) => plan,
-        Err(errors) => {
-            eprintln!("{errors}");
-            return Ok(ExitCode::FAILURE);
-        }
+    let Some(plan) = plan_or_report(args, true) else {
+        return Ok(ExitCode::FAILURE);
     };
     let runtime = runtime(args, &plan)?;
     let set = Arc::new(ComponentSet::start(runtime, plan)?);
@@ -45,12 +56,8 @@ pub(crate) fn run(args: &ConfigArgs) -> anyhow::Result<ExitCode> {
 
 /// `nephometer validate`.
 pub(crate) fn validate(args: &ConfigArgs) -> anyhow::Result<ExitCode> {
-    let plan = match load_plan(args) {
-        Ok(plan) => plan,
-        Err(errors) => {
-            println!("{errors}");
-            return Ok(ExitCode::FAILURE);
-        }
+    let Some(plan) = plan_or_report(args, false) else {
+        return Ok(ExitCode::FAILURE);
     };
     let count = plan.components.len();
     let runtime = runtime(args, &plan)?;
@@ -68,12 +75,8 @@ pub(crate) fn validate(args: &ConfigArgs) -> anyhow::Result<ExitCode> {
 
 /// `nephometer components`.
 pub(crate) fn components(args: &ConfigArgs) -> anyhow::Result<ExitCode> {
-    let plan = match load_plan(args) {
-        Ok(plan) => plan,
-        Err(errors) => {
-            println!("{errors}");
-            return Ok(ExitCode::FAILURE);
-        }
+    let Some(plan) = plan_or_report(args, false) else {
+        return Ok(ExitCode::FAILURE);
     };
     let runtime = runtime(args, &plan)?;
     let set = match ComponentSet::start(runtime, plan) {

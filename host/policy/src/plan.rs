@@ -327,3 +327,117 @@ impl<'a> PolicyLayers<'a> {
         sandbox
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::Capability;
+
+    fn source(path: &str, text: &str) -> ConfigSource {
+        ConfigSource {
+            path: PathBuf::from(path),
+            text: text.to_owned(),
+        }
+    }
+
+    const CONFIG: &str = "[components.a]\nsource = \"builtin:x\"\ntenant = \"acme\"\n\n\
+                          [components.b]\nsource = \"file:b.wasm\"\nconfig = { tag = \"t\", n = [1, 2] }\n";
+
+    #[test]
+    fn layers_apply_from_defaults_to_tenant_to_component() {
+        let policy = "[defaults]\nmax_memory_mib = 48\nmax_call_ms = 900\n\n\
+                      [tenants.acme]\nmax_call_ms = 300\ngrants = [\"log\"]\n\n\
+                      [components.a]\nmax_output_records = 7\n";
+        let plan = Plan::resolve(
+            &source("/etc/n/n.toml", CONFIG),
+            &[source("p.toml", policy)],
+        )
+        .expect("valid");
+        let a = &plan.component("a").expect("a").sandbox;
+        assert_eq!(a.max_memory_bytes, 48 << 20, "from defaults");
+        assert_eq!(
+            a.max_call,
+            Duration::from_millis(300),
+            "the tenant overrides defaults"
+        );
+        assert_eq!(a.max_output_records, 7, "the component overrides the rest");
+        assert_eq!(
+            a.grants,
+            [Capability::Log].into(),
+            "grants replace, not merge"
+        );
+        assert_eq!(a.applied.len(), 4, "{:?}", a.applied);
+        let b = plan.component("b").expect("b");
+        assert_eq!(b.sandbox.max_call, Duration::from_millis(900));
+        assert_eq!(
+            b.source,
+            ComponentSource::File(PathBuf::from("/etc/n/b.wasm")),
+            "relative to the config file"
+        );
+        assert_eq!(
+            serde_json::Value::Object(b.config.clone()),
+            serde_json::json!({"tag": "t", "n": [1, 2]})
+        );
+    }
+
+    #[test]
+    fn every_error_is_reported_with_its_place() {
+        let policy = "[defaults]\nmax_call_ms = 0\nbogus = 1\n";
+        let other = "[tenants.acme]\n[tenants.acme2]\n";
+        let errors = Plan::resolve(
+            &source("n.toml", "[components.A]\nsource = \"x\"\n"),
+            &[source("p.toml", policy), source("q.toml", other)],
+        )
+        .expect_err("invalid");
+        let text = errors.to_string();
+        assert!(text.contains("p.toml:3:1: unknown field `bogus`"), "{text}");
+        assert!(
+            text.contains("n.toml:1:13: components.A: a name is lower-case"),
+            "{text}"
+        );
+
+        let errors = Plan::resolve(
+            &source("n.toml", CONFIG),
+            &[
+                source("p.toml", "[defaults]\nmax_call_ms = 0\n[tenants.acme]\n"),
+                source("q.toml", "[tenants.acme]\n"),
+            ],
+        )
+        .expect_err("invalid")
+        .to_string();
+        assert!(
+            errors
+                .contains("p.toml:2:15: max_call_ms = 0 is out of range (1 to 600000) in defaults"),
+            "{errors}"
+        );
+        assert!(
+            errors.contains("q.toml:1:10: tenants.acme is already defined at p.toml:3:10"),
+            "{errors}"
+        );
+        assert_eq!(
+            errors.matches("max_call_ms = 0").count(),
+            1,
+            "a layer's error is reported once:\n{errors}"
+        );
+    }
+
+    #[test]
+    fn env_needs_the_environment_grant() {
+        let policy = "[defaults]\nenv = { A = \"1\" }\n";
+        let errors = Plan::resolve(
+            &source("n.toml", CONFIG),
+            &[
+                source("p.toml", policy),
+                source("t.toml", "[tenants.acme]\n"),
+            ],
+        )
+        .expect_err("invalid")
+        .to_string();
+        assert!(
+            errors.contains("p.toml:2:7: env is set in defaults but `environment` is not granted"),
+            "{errors}"
+        );
+    }
+}

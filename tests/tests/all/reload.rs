@@ -23,6 +23,24 @@ fn first_name(set: &ComponentSet) -> String {
         .unwrap_or_else(|e| e.to_string())
 }
 
+type Outcomes = Arc<Mutex<Vec<ReloadOutcome>>>;
+
+/// The error text of the first rolled-back reload, if any.
+fn rolled_back(outcomes: &Outcomes) -> Option<String> {
+    outcomes.lock().unwrap().iter().find_map(|o| match o {
+        ReloadOutcome::RolledBack(error) => Some(error.to_string()),
+        _ => None,
+    })
+}
+
+/// The error text of the first reload whose configuration did not validate, if any.
+fn invalid_plan(outcomes: &Outcomes) -> Option<String> {
+    outcomes.lock().unwrap().iter().find_map(|o| match o {
+        ReloadOutcome::InvalidPlan(errors) => Some(errors.to_string()),
+        _ => None,
+    })
+}
+
 /// Starts the site's components and a watcher that records every outcome.
 fn watched(
     site: &Site,
@@ -84,19 +102,11 @@ fn replacing_a_component_file_swaps_the_code_and_a_broken_file_is_rolled_back() 
 
     site.install("probe.wasm", b"not wasm at all");
     assert!(
-        eventually(PATIENCE, || outcomes
-            .lock()
-            .unwrap()
-            .iter()
-            .any(|o| matches!(o, ReloadOutcome::RolledBack(_)))),
+        eventually(PATIENCE, || rolled_back(&outcomes).is_some()),
         "the broken file was never tried"
     );
     assert_eq!(first_name(&set), "cpu", "the running version stays");
-    let rolled_back = outcomes.lock().unwrap().iter().find_map(|o| match o {
-        ReloadOutcome::RolledBack(error) => Some(error.to_string()),
-        _ => None,
-    });
-    let message = rolled_back.unwrap_or_default();
+    let message = rolled_back(&outcomes).unwrap_or_default();
     assert!(
         message.contains("component `probe`")
             && message.contains("not a valid WebAssembly component"),
@@ -117,17 +127,10 @@ fn a_configuration_that_does_not_parse_keeps_the_running_version() {
     let (set, _watcher, outcomes) = watched(&site);
     site.write_config("[components.probe\nsource = ");
     assert!(
-        eventually(PATIENCE, || outcomes
-            .lock()
-            .unwrap()
-            .iter()
-            .any(|o| matches!(o, ReloadOutcome::InvalidPlan(_)))),
+        eventually(PATIENCE, || invalid_plan(&outcomes).is_some()),
         "the broken configuration was never tried"
     );
-    let message = outcomes.lock().unwrap().iter().find_map(|o| match o {
-        ReloadOutcome::InvalidPlan(errors) => Some(errors.to_string()),
-        _ => None,
-    });
+    let message = invalid_plan(&outcomes);
     let config = site.config_path().display().to_string();
     assert!(
         message
@@ -242,18 +245,12 @@ fn editing_a_policy_reloads_and_an_unsatisfiable_policy_is_rolled_back() {
     site.write_policy(&format!(
         "{FAST_POLICY}\n[components.probe]\ngrants = [\"config\"]\n"
     ));
-    let rolled_back = || {
-        outcomes.lock().unwrap().iter().find_map(|o| match o {
-            ReloadOutcome::RolledBack(error) => Some(error.to_string()),
-            _ => None,
-        })
-    };
     assert!(
-        eventually(PATIENCE, || rolled_back().is_some()),
+        eventually(PATIENCE, || rolled_back(&outcomes).is_some()),
         "the policy edit was not tried"
     );
     assert!(
-        rolled_back()
+        rolled_back(&outcomes)
             .unwrap_or_default()
             .contains("needs the `log` capability")
     );
