@@ -29,6 +29,12 @@ fn plan_or_report(args: &ConfigArgs, to_stderr: bool) -> Option<nepho_policy::Pl
 
 /// `nephometer run`.
 pub(crate) fn run(args: &ConfigArgs) -> anyhow::Result<ExitCode> {
+    // Absolute paths, so the watcher can match file events to the plan's files.
+    let mut args = args.clone();
+    args.config = args
+        .config
+        .map(|path| std::path::absolute(&path).unwrap_or(path));
+    let args = &args;
     let Some(plan) = plan_or_report(args, true) else {
         return Ok(ExitCode::FAILURE);
     };

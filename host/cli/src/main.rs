@@ -17,7 +17,7 @@ struct Cli {
 }
 
 /// Options shared by every command that reads the configuration.
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 struct ConfigArgs {
     /// Agent configuration file (TOML). Without it, the embedded defaults run:
     /// the built-in components under the shipped policy.
