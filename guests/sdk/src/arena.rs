@@ -19,6 +19,12 @@ pub trait BatchText {
     }
 }
 
+impl BatchText for crate::meter::NotificationBatch {
+    fn arena(&self) -> &[u8] {
+        &self.text
+    }
+}
+
 impl BatchText for SampleBatch {
     fn arena(&self) -> &[u8] {
         &self.text

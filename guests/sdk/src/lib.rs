@@ -18,7 +18,9 @@
 //! [`BatchText`] reads spans and [`SampleBatchBuilder`] writes them.
 
 mod arena;
+pub mod meter;
 pub mod transformer;
 
 pub use arena::{BatchText, SampleBatchBuilder, SampleFields};
+pub use meter::export_meter_definition;
 pub use transformer::export_transformer;

@@ -1,6 +1,7 @@
 //! `nephometer`: the Nephometer agent and its operator tools.
 
 mod commands;
+mod meters_test;
 mod setup;
 
 use std::path::PathBuf;
@@ -40,6 +41,18 @@ enum Command {
     /// List the components with their origin, contract version, exports,
     /// imports and the policy applied to them.
     Components(ConfigArgs),
+    /// Try meter definitions on notifications.
+    #[command(subcommand)]
+    Meters(MetersCommand),
+}
+
+/// `nephometer meters ...`.
+#[derive(Debug, Subcommand)]
+enum MetersCommand {
+    /// Convert notifications with meters.yaml definitions and print the samples
+    /// as JSON Lines (Ceilometer's sample dict). Broken definitions are logged
+    /// with file, line and name; the others still load.
+    Test(meters_test::MetersTestArgs),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +62,7 @@ fn main() -> ExitCode {
         Command::Run(args) => commands::run(&args),
         Command::Validate(args) => commands::validate(&args),
         Command::Components(args) => commands::components(&args),
+        Command::Meters(MetersCommand::Test(args)) => meters_test::run(&args),
     };
     match result {
         Ok(code) => code,

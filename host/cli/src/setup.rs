@@ -34,12 +34,18 @@ pub(crate) fn load_plan(args: &ConfigArgs) -> Result<Plan, Diagnostics> {
     }
 }
 
-/// The cache directory: flag, configuration, XDG, home; none if all are unset.
+/// The cache directory: flag, configuration, then [`default_cache_dir`].
 fn cache_dir(args: &ConfigArgs, plan: &Plan) -> Option<PathBuf> {
     args.cache_dir
         .clone()
         .or_else(|| plan.cache_dir.clone())
-        .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("nephometer")))
+        .or_else(default_cache_dir)
+}
+
+/// `$XDG_CACHE_HOME/nephometer`, else `~/.cache/nephometer`; none if both are unset.
+pub(crate) fn default_cache_dir() -> Option<PathBuf> {
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(|d| PathBuf::from(d).join("nephometer"))
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/nephometer")))
 }
 

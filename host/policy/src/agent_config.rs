@@ -8,6 +8,8 @@
 //! source = "builtin:transform-passthrough"   # or "file:plugins/x.wasm"
 //! tenant = "acme"                             # optional: applies [tenants.acme] of the policies
 //! config = { tag = "-v2" }                    # given to the component through the config capability
+//! files = { definitions = ["meters.d"] }      # files (directories: their *.yaml, sorted) read by the
+//!                                             # host and given as config key `definitions`
 //! ```
 
 use std::collections::BTreeMap;
@@ -38,6 +40,8 @@ pub(crate) struct RawComponent {
     pub(crate) tenant: Option<Spanned<String>>,
     #[serde(default)]
     pub(crate) config: BTreeMap<String, toml::Value>,
+    #[serde(default)]
+    pub(crate) files: BTreeMap<String, Spanned<Vec<String>>>,
 }
 
 /// Where a component's code comes from.
@@ -92,6 +96,9 @@ pub struct ComponentSpec {
     pub config: serde_json::Map<String, serde_json::Value>,
     /// Its effective sandbox.
     pub sandbox: Sandbox,
+    /// The files and directories its `files` table names, which the host
+    /// read into its configuration; a change to them reloads the component.
+    pub watched: Vec<PathBuf>,
 }
 
 /// Converts a TOML value to JSON (datetimes become their TOML text).

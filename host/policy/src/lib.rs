@@ -11,6 +11,7 @@
 mod agent_config;
 mod capability;
 mod diagnostic;
+mod files;
 mod plan;
 mod sandbox;
 

@@ -149,17 +149,32 @@ impl Plan {
                 ));
             }
             let sandbox = layers.sandbox_for(name.get_ref(), tenant.as_deref(), &mut errors);
+            let mut config: serde_json::Map<String, serde_json::Value> = component
+                .config
+                .iter()
+                .map(|(k, v)| (k.clone(), toml_to_json(v)))
+                .collect();
+            let mut watched = Vec::new();
+            for (key, paths) in &component.files {
+                match crate::files::read_listed(base, paths.get_ref()) {
+                    Ok((files, dirs)) => {
+                        config.insert(key.clone(), files);
+                        watched.extend(dirs);
+                    }
+                    Err(message) => errors.push(Diagnostic::new(
+                        at(paths.span()),
+                        format!("files.{key}: {message}"),
+                    )),
+                }
+            }
             components.push(ComponentSpec {
                 name: name.get_ref().clone(),
                 source,
                 source_location: at(component.source.span()),
                 tenant,
-                config: component
-                    .config
-                    .iter()
-                    .map(|(k, v)| (k.clone(), toml_to_json(v)))
-                    .collect(),
+                config,
                 sandbox,
+                watched,
             });
         }
         let plan = Plan {

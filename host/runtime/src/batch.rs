@@ -282,3 +282,64 @@ mod tests {
         ));
     }
 }
+
+/// Builds a [`NotificationBatch`](crate::bindings::NotificationBatch).
+#[derive(Debug, Default)]
+pub struct NotificationBatchBuilder {
+    text: Vec<u8>,
+    notifications: Vec<crate::bindings::Notification>,
+}
+
+impl NotificationBatchBuilder {
+    fn text(&mut self, text: &str) -> Span {
+        let start = self.text.len() as u32;
+        self.text.extend_from_slice(text.as_bytes());
+        Span {
+            start,
+            len: text.len() as u32,
+        }
+    }
+
+    /// Appends a notification: its event type, priority and whole JSON body.
+    pub fn push(&mut self, event_type: &str, priority: &str, body: &str) {
+        let notification = crate::bindings::Notification {
+            event_type: self.text(event_type),
+            priority: self.text(priority),
+            body: self.text(body),
+        };
+        self.notifications.push(notification);
+    }
+
+    /// Appends a notification given as JSON, taking the event type and
+    /// priority from it (either envelope; priority defaults to `info`).
+    pub fn push_json(&mut self, body: &str, parsed: &serde_json::Value) {
+        let event_type = parsed
+            .get("event_type")
+            .and_then(|v| v.as_str())
+            .unwrap_or("");
+        let priority = parsed
+            .get("priority")
+            .and_then(|v| v.as_str())
+            .unwrap_or("info")
+            .to_ascii_lowercase();
+        self.push(event_type, &priority, body);
+    }
+
+    /// How many notifications were appended.
+    pub fn len(&self) -> usize {
+        self.notifications.len()
+    }
+
+    /// Whether none were appended.
+    pub fn is_empty(&self) -> bool {
+        self.notifications.is_empty()
+    }
+
+    /// The finished batch.
+    pub fn finish(self) -> crate::bindings::NotificationBatch {
+        crate::bindings::NotificationBatch {
+            text: self.text,
+            notifications: self.notifications,
+        }
+    }
+}

@@ -20,7 +20,7 @@ mod host;
 mod set;
 mod watch;
 
-pub use batch::{OwnedSample, SampleBatchBuilder};
+pub use batch::{NotificationBatchBuilder, OwnedSample, SampleBatchBuilder};
 pub use cache::digest;
 pub use component::LoadedComponent;
 pub use contract::{ComponentKind, Contract, ContractError};

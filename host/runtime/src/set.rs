@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use arc_swap::ArcSwap;
 use nepho_policy::{ComponentSource, ComponentSpec, Plan};
 
-use crate::bindings::SampleBatch;
+use crate::bindings::{NotificationBatch, SampleBatch};
 use crate::cache::digest;
 use crate::component::{Exports, LoadedComponent};
 use crate::contract::{ComponentKind, Contract};
@@ -240,6 +240,24 @@ impl ComponentSet {
             let output = component.call(|store, exports| match exports {
                 Exports::Transformer(t) => Ok(t.nephometer_telemetry_transform().call_flush(store)),
                 _ => Err(component.wrong_kind(ComponentKind::Transformer)),
+            })?;
+            if let Some(batch) = &output {
+                component.check_samples(batch)?;
+            }
+            Ok(output)
+        })
+    }
+
+    /// Converts a batch of notifications with the meter-definition component `name`.
+    pub fn convert_meters(
+        &self,
+        name: &str,
+        batch: &NotificationBatch,
+    ) -> Result<SampleBatch, CallError> {
+        self.call_current(name, |component| {
+            let output = component.call(|store, exports| match exports {
+                Exports::Meter(m) => Ok(m.nephometer_telemetry_meter().call_convert(store, batch)),
+                _ => Err(component.wrong_kind(ComponentKind::MeterDefinition)),
             })?;
             if let Some(batch) = &output {
                 component.check_samples(batch)?;

@@ -60,6 +60,7 @@ fn watched_dirs(config_file: &Path, plan: Option<&Plan>) -> BTreeSet<PathBuf> {
             if let ComponentSource::File(path) = &component.source {
                 dirs.insert(parent(path));
             }
+            dirs.extend(component.watched.iter().cloned());
         }
     }
     dirs

@@ -2,6 +2,8 @@
 //! components built from `guests/` and real files on disk.
 
 mod builtins;
+mod definitions_reload;
 mod isolation;
+mod meter_conformance;
 mod reload;
 mod support;

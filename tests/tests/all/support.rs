@@ -32,17 +32,26 @@ pub fn runtime() -> Runtime {
 /// A directory holding an agent configuration and a `policies/` directory.
 pub struct Site {
     pub dir: TempDir,
+    deferred_config: Option<String>,
 }
 
 impl Site {
     /// Writes `config` (with `policies = "policies"` prepended) and `policy`.
     pub fn new(config: &str, policy: &str) -> Site {
+        let site = Site::new_deferred(config, policy);
+        site.write_config(config);
+        site
+    }
+
+    /// Like [`Site::new`], but writes the configuration only when the plan is
+    /// first loaded, so that files it names can be installed first.
+    pub fn new_deferred(config: &str, policy: &str) -> Site {
         let site = Site {
             dir: tempfile::tempdir().expect("temp dir"),
+            deferred_config: Some(config.to_owned()),
         };
         std::fs::create_dir(site.dir.path().join("policies")).expect("policies dir");
         site.write_policy(policy);
-        site.write_config(config);
         site
     }
 
@@ -75,6 +84,11 @@ impl Site {
     }
 
     pub fn plan(&self) -> Plan {
+        if let Some(config) = &self.deferred_config {
+            if !self.config_path().exists() {
+                self.write_config(config);
+            }
+        }
         Plan::load(&self.config_path()).unwrap_or_else(|e| panic!("plan does not load:\n{e}"))
     }
 
