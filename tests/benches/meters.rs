@@ -37,13 +37,22 @@ impl Totals {
 
 fn through_component(lines: &[String], meters_yaml: &str) -> anyhow::Result<(f64, Totals)> {
     let cache = tempfile::tempdir()?;
-    let runtime = Runtime::new(RuntimeConfig { builtins: nepho_guest_artifacts::BUILTINS, cache_dir: Some(cache.path().into()) })?;
+    let runtime = Runtime::new(RuntimeConfig {
+        builtins: nepho_guest_artifacts::BUILTINS,
+        cache_dir: Some(cache.path().into()),
+    })?;
     let config = format!(
         "[components.meters]\nsource = \"builtin:meter-definitions\"\nfiles = {{ definitions = [{meters_yaml:?}] }}\n"
     );
     let plan = Plan::resolve(
         &ConfigSource::embedded("bench.toml", &config),
-        &[ConfigSource::embedded("policies/default.toml", &format!("{}\n[components.meters]\nmax_call_ms = 60000\n", nepho_policy::DEFAULT_POLICY))],
+        &[ConfigSource::embedded(
+            "policies/default.toml",
+            &format!(
+                "{}\n[components.meters]\nmax_call_ms = 60000\n",
+                nepho_policy::DEFAULT_POLICY
+            ),
+        )],
     )
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     let set = ComponentSet::start(runtime, plan)?;
@@ -73,7 +82,10 @@ fn peek_event_type(line: &str) -> &str {
 }
 
 fn native(lines: &[String], meters_yaml: &str) -> anyhow::Result<(f64, Totals)> {
-    let file = DefinitionFile { name: meters_yaml.into(), text: std::fs::read_to_string(meters_yaml)? };
+    let file = DefinitionFile {
+        name: meters_yaml.into(),
+        text: std::fs::read_to_string(meters_yaml)?,
+    };
     let (definitions, errors) = MeterDefinitions::load(&[file], Dialect::Current);
     anyhow::ensure!(errors.is_empty(), "definitions: {errors:?}");
     let mut totals = Totals::default();
@@ -94,34 +106,79 @@ fn native(lines: &[String], meters_yaml: &str) -> anyhow::Result<(f64, Totals)> 
 }
 
 fn verify(label: &str, totals: &Totals, expected: &Value) -> anyhow::Result<()> {
-    anyhow::ensure!(expected["samples"].as_u64() == Some(totals.samples as u64), "{label}: {} samples, Ceilometer {}", totals.samples, expected["samples"]);
-    for (meter, count) in expected["samples_per_meter"].as_object().into_iter().flatten() {
-        anyhow::ensure!(count.as_u64() == totals.count.get(meter).map(|c| *c as u64), "{label}: {meter} count {:?} vs {count}", totals.count.get(meter));
-        let want = expected["volume_sum_per_meter"][meter].as_f64().unwrap_or(f64::NAN);
+    anyhow::ensure!(
+        expected["samples"].as_u64() == Some(totals.samples as u64),
+        "{label}: {} samples, Ceilometer {}",
+        totals.samples,
+        expected["samples"]
+    );
+    for (meter, count) in expected["samples_per_meter"]
+        .as_object()
+        .into_iter()
+        .flatten()
+    {
+        anyhow::ensure!(
+            count.as_u64() == totals.count.get(meter).map(|c| *c as u64),
+            "{label}: {meter} count {:?} vs {count}",
+            totals.count.get(meter)
+        );
+        let want = expected["volume_sum_per_meter"][meter]
+            .as_f64()
+            .unwrap_or(f64::NAN);
         let got = totals.sum.get(meter).copied().unwrap_or(f64::NAN);
-        anyhow::ensure!((got - want).abs() <= want.abs() * 1e-12, "{label}: {meter} volume sum {got} vs {want}");
+        anyhow::ensure!(
+            (got - want).abs() <= want.abs() * 1e-12,
+            "{label}: {meter} volume sum {got} vs {want}"
+        );
     }
-    println!("{label}: per-meter counts and volume sums identical to Ceilometer's ({} meters)", totals.count.len());
+    println!(
+        "{label}: per-meter counts and volume sums identical to Ceilometer's ({} meters)",
+        totals.count.len()
+    );
     Ok(())
 }
 
 fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let [input, meters_yaml, rest @ ..] = args.as_slice() else {
         anyhow::bail!("usage: meters NOTIFICATIONS.jsonl METERS.yaml [VERIFY.json]");
     };
-    let lines: Vec<String> = std::fs::read_to_string(input)?.lines().map(str::to_owned).collect();
+    let lines: Vec<String> = std::fs::read_to_string(input)?
+        .lines()
+        .map(str::to_owned)
+        .collect();
     let n = lines.len() as f64;
     let (native_s, native_totals) = native(&lines, meters_yaml)?;
     let (component_s, component_totals) = through_component(&lines, meters_yaml)?;
-    anyhow::ensure!(native_totals == component_totals, "the component and the native engine disagree");
+    anyhow::ensure!(
+        native_totals == component_totals,
+        "the component and the native engine disagree"
+    );
     if let Some(verify_file) = rest.first() {
         let expected: Value = serde_json::from_str(&std::fs::read_to_string(verify_file)?)?;
         verify("component", &component_totals, &expected)?;
     }
-    println!("notifications: {}, samples: {}", lines.len(), component_totals.samples);
-    println!("component (Wasm, batches of {BATCH}): {:.0} notifications/s ({:.3} s)", n / component_s, component_s);
-    println!("native (same engine, compiled natively): {:.0} notifications/s ({:.3} s)", n / native_s, native_s);
-    println!("Wasm boundary and sandbox cost: {:.2}x the native time", component_s / native_s);
+    println!(
+        "notifications: {}, samples: {}",
+        lines.len(),
+        component_totals.samples
+    );
+    println!(
+        "component (Wasm, batches of {BATCH}): {:.0} notifications/s ({:.3} s)",
+        n / component_s,
+        component_s
+    );
+    println!(
+        "native (same engine, compiled natively): {:.0} notifications/s ({:.3} s)",
+        n / native_s,
+        native_s
+    );
+    println!(
+        "Wasm boundary and sandbox cost: {:.2}x the native time",
+        component_s / native_s
+    );
     Ok(())
 }

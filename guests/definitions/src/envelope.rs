@@ -9,7 +9,9 @@ const CONTEXT_PREFIX: &str = "_context_";
 
 /// Whether `notification` is in the legacy flat envelope.
 pub fn is_legacy(notification: &Value) -> bool {
-    let Some(map) = notification.as_object() else { return false };
+    let Some(map) = notification.as_object() else {
+        return false;
+    };
     !map.contains_key("ctxt")
         && !map.contains_key("metadata")
         && (map.contains_key("message_id") || map.keys().any(|k| k.starts_with(CONTEXT_PREFIX)))
@@ -20,7 +22,9 @@ pub fn to_current(notification: Value) -> Value {
     if !is_legacy(&notification) {
         return notification;
     }
-    let Value::Object(map) = notification else { return notification };
+    let Value::Object(map) = notification else {
+        return notification;
+    };
     let mut current = Map::new();
     let mut ctxt = Map::new();
     let mut metadata = Map::new();
@@ -44,7 +48,9 @@ pub fn to_legacy(notification: Value) -> Value {
     if is_legacy(&notification) {
         return notification;
     }
-    let Value::Object(mut map) = notification else { return notification };
+    let Value::Object(mut map) = notification else {
+        return notification;
+    };
     let ctxt = map.remove("ctxt");
     let metadata = map.remove("metadata");
     if let Some(Value::Object(metadata)) = metadata {

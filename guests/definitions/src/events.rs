@@ -154,6 +154,30 @@ impl Event {
     }
 }
 
+/// The definitions listed in one file, or why the file is skipped.
+fn parse_file(file: &DefinitionFile) -> Result<Vec<Node>, LoadWarning> {
+    let skipped = |line: usize, message: String| LoadWarning {
+        file: file.name.clone(),
+        line,
+        index: None,
+        event_type: None,
+        message,
+        skipped: true,
+    };
+    match Node::parse(&file.text) {
+        Ok(Node::Seq(items)) => Ok(items),
+        Ok(Node::Null) => Ok(Vec::new()),
+        Ok(other) => {
+            let kind = python::type_name(&other.to_json());
+            Err(skipped(
+                1,
+                format!("the file must hold a list of definitions, not a {kind}"),
+            ))
+        }
+        Err((line, message)) => Err(skipped(line, message)),
+    }
+}
+
 /// Every loaded event definition, in matching order.
 #[derive(Debug, Clone, Default)]
 pub struct EventDefinitions {
@@ -176,27 +200,10 @@ impl EventDefinitions {
         let mut warnings = Vec::new();
         let mut cache = PathCache::new();
         for file in files {
-            let file_warning = |line: usize, message: String| LoadWarning {
-                file: file.name.clone(),
-                line,
-                index: None,
-                event_type: None,
-                message,
-                skipped: true,
-            };
-            let items = match Node::parse(&file.text) {
-                Ok(Node::Seq(items)) => items,
-                Ok(Node::Null) => Vec::new(),
-                Ok(other) => {
-                    let kind = python::type_name(&other.to_json());
-                    warnings.push(file_warning(
-                        1,
-                        format!("the file must hold a list of definitions, not a {kind}"),
-                    ));
-                    continue;
-                }
-                Err((line, message)) => {
-                    warnings.push(file_warning(line, message));
+            let items = match parse_file(file) {
+                Ok(items) => items,
+                Err(warning) => {
+                    warnings.push(warning);
                     continue;
                 }
             };

@@ -7,7 +7,11 @@ const NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x5d0c_2a3e_8f71_4b6e_9a2d_1
 /// A UUID (version 5) for the `index`-th sample named `name` made from the
 /// notification `message_id`.
 pub fn sample_id(message_id: &str, name: &str, index: usize) -> String {
-    uuid::Uuid::new_v5(&NAMESPACE, format!("{message_id}\u{0}{name}\u{0}{index}").as_bytes()).to_string()
+    uuid::Uuid::new_v5(
+        &NAMESPACE,
+        format!("{message_id}\u{0}{name}\u{0}{index}").as_bytes(),
+    )
+    .to_string()
 }
 
 #[cfg(test)]

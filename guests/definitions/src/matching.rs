@@ -87,12 +87,19 @@ mod tests {
 
     #[test]
     fn regex_patterns_match_at_the_start_only_and_support_lookahead() {
-        let p = EventTypePattern::new("compute.instance.(?!create.start|update).*", PatternSyntax::Regex).unwrap();
+        let p = EventTypePattern::new(
+            "compute.instance.(?!create.start|update).*",
+            PatternSyntax::Regex,
+        )
+        .unwrap();
         assert!(p.matches("compute.instance.delete.end"));
         assert!(!p.matches("compute.instance.create.start"));
         assert!(!p.matches("compute.instance.update"));
         let plain = EventTypePattern::new("test.create", PatternSyntax::Regex).unwrap();
-        assert!(plain.matches("test.createX"), "re.match does not anchor at the end");
+        assert!(
+            plain.matches("test.createX"),
+            "re.match does not anchor at the end"
+        );
         assert!(plain.matches("test_create"), "`.` is any character");
         assert!(!plain.matches("xtest.create"));
     }
@@ -102,7 +109,15 @@ mod tests {
         let p = EventTypePattern::new("volume.create.*", PatternSyntax::Glob).unwrap();
         assert!(p.matches("volume.create.end"));
         assert!(!p.matches("volume_create.end"));
-        assert!(!EventTypePattern::new("image.send", PatternSyntax::Glob).unwrap().matches("image.sendX"));
-        assert!(EventTypePattern::new("snap[!x]hot.?", PatternSyntax::Glob).unwrap().matches("snapshot.1"));
+        assert!(
+            !EventTypePattern::new("image.send", PatternSyntax::Glob)
+                .unwrap()
+                .matches("image.sendX")
+        );
+        assert!(
+            EventTypePattern::new("snap[!x]hot.?", PatternSyntax::Glob)
+                .unwrap()
+                .matches("snapshot.1")
+        );
     }
 }

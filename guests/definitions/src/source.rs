@@ -30,19 +30,32 @@ pub struct LoadError {
 impl LoadError {
     /// An error about one definition of `file`, at `line`.
     pub fn new(file: &DefinitionFile, line: usize, name: Option<&str>, message: String) -> Self {
-        LoadError { file: file.name.clone(), line, name: name.map(str::to_owned), message, whole_file: false }
+        LoadError {
+            file: file.name.clone(),
+            line,
+            name: name.map(str::to_owned),
+            message,
+            whole_file: false,
+        }
     }
 
     /// An error that makes the whole of `file` unusable.
     pub fn file(file: &DefinitionFile, line: usize, message: String) -> Self {
-        LoadError { whole_file: true, ..LoadError::new(file, line, None, message) }
+        LoadError {
+            whole_file: true,
+            ..LoadError::new(file, line, None, message)
+        }
     }
 }
 
 impl std::fmt::Display for LoadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.name {
-            Some(name) => write!(f, "{}:{}: definition `{name}`: {}", self.file, self.line, self.message),
+            Some(name) => write!(
+                f,
+                "{}:{}: definition `{name}`: {}",
+                self.file, self.line, self.message
+            ),
             None => write!(f, "{}:{}: {}", self.file, self.line, self.message),
         }
     }
@@ -50,14 +63,16 @@ impl std::fmt::Display for LoadError {
 
 /// Parses a YAML file into JSON values, resolving `<<` merge keys.
 pub fn parse_yaml(file: &DefinitionFile) -> Result<Value, LoadError> {
-    let mut document: serde_yaml_ng::Value = serde_yaml_ng::from_str(&file.text).map_err(|error| {
-        let line = error.location().map_or(1, |l| l.line());
-        LoadError::file(file, line, format!("not valid YAML: {error}"))
-    })?;
+    let mut document: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(&file.text).map_err(|error| {
+            let line = error.location().map_or(1, |l| l.line());
+            LoadError::file(file, line, format!("not valid YAML: {error}"))
+        })?;
     document
         .apply_merge()
         .map_err(|error| LoadError::file(file, 1, format!("bad YAML merge key: {error}")))?;
-    serde_json::to_value(&document).map_err(|error| LoadError::file(file, 1, format!("unsupported YAML value: {error}")))
+    serde_json::to_value(&document)
+        .map_err(|error| LoadError::file(file, 1, format!("unsupported YAML value: {error}")))
 }
 
 /// The 1-based lines where the items of the file's top-level list start, for
@@ -69,10 +84,21 @@ pub fn item_lines(text: &str, expected: usize) -> Vec<usize> {
         .enumerate()
         .filter_map(|(i, line)| {
             let trimmed = line.trim_start();
-            (trimmed.starts_with("- ") || trimmed == "-").then(|| (i + 1, line.len() - trimmed.len()))
+            (trimmed.starts_with("- ") || trimmed == "-")
+                .then(|| (i + 1, line.len() - trimmed.len()))
         })
         .collect();
-    let Some(indent) = starts.iter().map(|(_, indent)| *indent).min() else { return Vec::new() };
-    let lines: Vec<usize> = starts.into_iter().filter(|(_, i)| *i == indent).map(|(line, _)| line).collect();
-    if lines.len() == expected { lines } else { Vec::new() }
+    let Some(indent) = starts.iter().map(|(_, indent)| *indent).min() else {
+        return Vec::new();
+    };
+    let lines: Vec<usize> = starts
+        .into_iter()
+        .filter(|(_, i)| *i == indent)
+        .map(|(line, _)| line)
+        .collect();
+    if lines.len() == expected {
+        lines
+    } else {
+        Vec::new()
+    }
 }

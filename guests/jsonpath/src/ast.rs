@@ -166,12 +166,19 @@ impl Node {
                 steps.extend(rights.into_iter().rev());
                 Node::Chain(steps)
             }
-            Node::Descendants(l, r) => Node::Descendants(Box::new(l.flatten()), Box::new(r.flatten())),
+            Node::Descendants(l, r) => {
+                Node::Descendants(Box::new(l.flatten()), Box::new(r.flatten()))
+            }
             Node::Where(l, r) => Node::Where(Box::new(l.flatten()), Box::new(r.flatten())),
             Node::Union(l, r) => Node::Union(Box::new(l.flatten()), Box::new(r.flatten())),
             Node::Intersect(l, r) => Node::Intersect(Box::new(l.flatten()), Box::new(r.flatten())),
             Node::Sorted(Some(keys)) => Node::Sorted(Some(
-                keys.into_iter().map(|k| SortKey { path: k.path.flatten(), reverse: k.reverse }).collect(),
+                keys.into_iter()
+                    .map(|k| SortKey {
+                        path: k.path.flatten(),
+                        reverse: k.reverse,
+                    })
+                    .collect(),
             )),
             Node::Operation(op) => {
                 let Operation { left, op, right } = *op;
@@ -179,10 +186,20 @@ impl Node {
                     Operand::Path(p) => Operand::Path(p.flatten()),
                     other => other,
                 };
-                Node::Operation(Box::new(Operation { left: flat(left), op, right: flat(right) }))
+                Node::Operation(Box::new(Operation {
+                    left: flat(left),
+                    op,
+                    right: flat(right),
+                }))
             }
             Node::Filter(exprs) => Node::Filter(
-                exprs.into_iter().map(|e| Expression { target: e.target.flatten(), ..e }).collect(),
+                exprs
+                    .into_iter()
+                    .map(|e| Expression {
+                        target: e.target.flatten(),
+                        ..e
+                    })
+                    .collect(),
             ),
             other => other,
         }

@@ -106,59 +106,62 @@ const FILTER_OP: Sym = t(Tok::FilterOp);
 /// The productions, numbered as PLY numbers them (the index is the rule
 /// number; reduce/reduce conflicts would go to the lower one).
 pub(crate) static PRODUCTIONS: [Production; 53] = [
-    p(Start, &[JP]),                                       // 0
-    p(Jsonpath, &[JP, t(Tok::Dot), JP]),                   // 1
-    p(Jsonpath, &[JP, t(Tok::DoubleDot), JP]),             // 2
-    p(Jsonpath, &[JP, t(Tok::Where), JP]),                 // 3
-    p(Jsonpath, &[JP, t(Tok::Pipe), JP]),                  // 4
-    p(Jsonpath, &[JP, t(Tok::Amp), JP]),                   // 5
-    p(Jsonpath, &[NUMBER, OPERATOR, NUMBER]),              // 6
-    p(Jsonpath, &[FLOAT, OPERATOR, FLOAT]),                // 7
-    p(Jsonpath, &[ID, OPERATOR, ID]),                      // 8
-    p(Jsonpath, &[NUMBER, OPERATOR, JP]),                  // 9
-    p(Jsonpath, &[FLOAT, OPERATOR, JP]),                   // 10
-    p(Jsonpath, &[JP, OPERATOR, NUMBER]),                  // 11
-    p(Jsonpath, &[JP, OPERATOR, FLOAT]),                   // 12
-    p(Jsonpath, &[JP, OPERATOR, JP]),                      // 13
-    p(Jsonpath, &[n(FieldsOrAny)]),                        // 14
-    p(Operator, &[t(Tok::Plus)]),                          // 15
-    p(Operator, &[t(Tok::Minus)]),                         // 16
-    p(Operator, &[t(Tok::Star)]),                          // 17
-    p(Operator, &[t(Tok::Slash)]),                         // 18
-    p(Jsonpath, &[t(Tok::NamedOperator)]),                 // 19
-    p(Jsonpath, &[t(Tok::Dollar)]),                        // 20
-    p(Jsonpath, &[LB, n(Idx), RB]),                        // 21
-    p(Jsonpath, &[LB, n(Slice), RB]),                      // 22
-    p(Jsonpath, &[LB, n(Fields), RB]),                     // 23
-    p(Expression, &[JP]),                                  // 24
-    p(Expression, &[JP, FILTER_OP, ID]),                   // 25
-    p(Expression, &[JP, FILTER_OP, FLOAT]),                // 26
-    p(Expression, &[JP, FILTER_OP, NUMBER]),               // 27
-    p(Expression, &[JP, FILTER_OP, t(Tok::Bool)]),         // 28
-    p(Jsonpath, &[JP, LB, n(Fields), RB]),                 // 29
-    p(Jsonpath, &[JP, LB, n(Idx), RB]),                    // 30
-    p(Jsonpath, &[JP, LB, n(Slice), RB]),                  // 31
-    p(Expressions, &[n(Expression)]),                      // 32
-    p(Jsonpath, &[t(Tok::LParen), JP, t(Tok::RParen)]),    // 33
+    p(Start, &[JP]),                                                // 0
+    p(Jsonpath, &[JP, t(Tok::Dot), JP]),                            // 1
+    p(Jsonpath, &[JP, t(Tok::DoubleDot), JP]),                      // 2
+    p(Jsonpath, &[JP, t(Tok::Where), JP]),                          // 3
+    p(Jsonpath, &[JP, t(Tok::Pipe), JP]),                           // 4
+    p(Jsonpath, &[JP, t(Tok::Amp), JP]),                            // 5
+    p(Jsonpath, &[NUMBER, OPERATOR, NUMBER]),                       // 6
+    p(Jsonpath, &[FLOAT, OPERATOR, FLOAT]),                         // 7
+    p(Jsonpath, &[ID, OPERATOR, ID]),                               // 8
+    p(Jsonpath, &[NUMBER, OPERATOR, JP]),                           // 9
+    p(Jsonpath, &[FLOAT, OPERATOR, JP]),                            // 10
+    p(Jsonpath, &[JP, OPERATOR, NUMBER]),                           // 11
+    p(Jsonpath, &[JP, OPERATOR, FLOAT]),                            // 12
+    p(Jsonpath, &[JP, OPERATOR, JP]),                               // 13
+    p(Jsonpath, &[n(FieldsOrAny)]),                                 // 14
+    p(Operator, &[t(Tok::Plus)]),                                   // 15
+    p(Operator, &[t(Tok::Minus)]),                                  // 16
+    p(Operator, &[t(Tok::Star)]),                                   // 17
+    p(Operator, &[t(Tok::Slash)]),                                  // 18
+    p(Jsonpath, &[t(Tok::NamedOperator)]),                          // 19
+    p(Jsonpath, &[t(Tok::Dollar)]),                                 // 20
+    p(Jsonpath, &[LB, n(Idx), RB]),                                 // 21
+    p(Jsonpath, &[LB, n(Slice), RB]),                               // 22
+    p(Jsonpath, &[LB, n(Fields), RB]),                              // 23
+    p(Expression, &[JP]),                                           // 24
+    p(Expression, &[JP, FILTER_OP, ID]),                            // 25
+    p(Expression, &[JP, FILTER_OP, FLOAT]),                         // 26
+    p(Expression, &[JP, FILTER_OP, NUMBER]),                        // 27
+    p(Expression, &[JP, FILTER_OP, t(Tok::Bool)]),                  // 28
+    p(Jsonpath, &[JP, LB, n(Fields), RB]),                          // 29
+    p(Jsonpath, &[JP, LB, n(Idx), RB]),                             // 30
+    p(Jsonpath, &[JP, LB, n(Slice), RB]),                           // 31
+    p(Expressions, &[n(Expression)]),                               // 32
+    p(Jsonpath, &[t(Tok::LParen), JP, t(Tok::RParen)]),             // 33
     p(Expressions, &[n(Expressions), t(Tok::Amp), n(Expressions)]), // 34
-    p(FieldsOrAny, &[n(Fields)]),                          // 35
-    p(FieldsOrAny, &[t(Tok::Star)]),                       // 36
-    p(Expressions, &[t(Tok::LParen), n(Expressions), t(Tok::RParen)]), // 37
-    p(Filter, &[t(Tok::Question), n(Expressions)]),        // 38
-    p(Fields, &[ID]),                                      // 39
-    p(Jsonpath, &[JP, LB, n(Filter), RB]),                 // 40
-    p(Fields, &[n(Fields), t(Tok::Comma), n(Fields)]),     // 41
-    p(Sort, &[t(Tok::SortDirection), JP]),                 // 42
-    p(Idx, &[NUMBER]),                                     // 43
-    p(Sorts, &[n(Sort)]),                                  // 44
-    p(Slice, &[t(Tok::Star)]),                             // 45
-    p(Sorts, &[n(Sorts), n(Sorts)]),                       // 46
-    p(Slice, &[n(MaybeInt), t(Tok::Colon), n(MaybeInt)]),  // 47
-    p(Jsonpath, &[JP, LB, n(Sorts), RB]),                  // 48
-    p(MaybeInt, &[NUMBER]),                                // 49
-    p(MaybeInt, &[n(Empty)]),                              // 50
-    p(Jsonpath, &[t(Tok::At)]),                            // 51
-    p(Empty, &[]),                                         // 52
+    p(FieldsOrAny, &[n(Fields)]),                                   // 35
+    p(FieldsOrAny, &[t(Tok::Star)]),                                // 36
+    p(
+        Expressions,
+        &[t(Tok::LParen), n(Expressions), t(Tok::RParen)],
+    ), // 37
+    p(Filter, &[t(Tok::Question), n(Expressions)]),                 // 38
+    p(Fields, &[ID]),                                               // 39
+    p(Jsonpath, &[JP, LB, n(Filter), RB]),                          // 40
+    p(Fields, &[n(Fields), t(Tok::Comma), n(Fields)]),              // 41
+    p(Sort, &[t(Tok::SortDirection), JP]),                          // 42
+    p(Idx, &[NUMBER]),                                              // 43
+    p(Sorts, &[n(Sort)]),                                           // 44
+    p(Slice, &[t(Tok::Star)]),                                      // 45
+    p(Sorts, &[n(Sorts), n(Sorts)]),                                // 46
+    p(Slice, &[n(MaybeInt), t(Tok::Colon), n(MaybeInt)]),           // 47
+    p(Jsonpath, &[JP, LB, n(Sorts), RB]),                           // 48
+    p(MaybeInt, &[NUMBER]),                                         // 49
+    p(MaybeInt, &[n(Empty)]),                                       // 50
+    p(Jsonpath, &[t(Tok::At)]),                                     // 51
+    p(Empty, &[]),                                                  // 52
 ];
 
 /// A production's precedence: that of its rightmost terminal, `('right', 0)`

@@ -7,7 +7,9 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::OnceLock;
 
-use crate::grammar::{Assoc, NONTERMINALS, PRODUCTIONS, Sym, nonterminal_index, precedence, production_precedence};
+use crate::grammar::{
+    Assoc, NONTERMINALS, PRODUCTIONS, Sym, nonterminal_index, precedence, production_precedence,
+};
 use crate::lexer::{TERMINALS, Tok};
 
 /// What the parser does in a state on a lookahead token.
@@ -57,7 +59,10 @@ struct First {
 
 impl First {
     fn compute() -> First {
-        let mut f = First { nullable: [false; NONTERMINALS], first: [0; NONTERMINALS] };
+        let mut f = First {
+            nullable: [false; NONTERMINALS],
+            first: [0; NONTERMINALS],
+        };
         let mut changed = true;
         while changed {
             changed = false;
@@ -101,7 +106,9 @@ fn closure(first: &First, kernel: &BTreeMap<Core, Lookahead>) -> BTreeMap<Core, 
     while let Some(core) = queue.pop_front() {
         let la = items[&core];
         let rhs = PRODUCTIONS[core.0 as usize].rhs;
-        let Some(nt) = rhs.get(core.1 as usize).and_then(|&s| nonterminal_index(s)) else { continue };
+        let Some(nt) = rhs.get(core.1 as usize).and_then(|&s| nonterminal_index(s)) else {
+            continue;
+        };
         let (mut follow, nullable) = first.of_sequence(&rhs[core.1 as usize + 1..]);
         if nullable {
             follow |= la;
@@ -129,7 +136,8 @@ fn closure(first: &First, kernel: &BTreeMap<Core, Lookahead>) -> BTreeMap<Core, 
 
 fn build() -> Tables {
     let first = First::compute();
-    let mut kernels: Vec<BTreeMap<Core, Lookahead>> = vec![BTreeMap::from([((0, 0), 1 << Tok::End as u32)])];
+    let mut kernels: Vec<BTreeMap<Core, Lookahead>> =
+        vec![BTreeMap::from([((0, 0), 1 << Tok::End as u32)])];
     let mut index: HashMap<Vec<Core>, usize> = HashMap::from([(vec![(0, 0)], 0)]);
     let mut gotos: Vec<BTreeMap<Sym, usize>> = vec![BTreeMap::new()];
     let mut queue = VecDeque::from([0usize]);
@@ -138,7 +146,11 @@ fn build() -> Tables {
         let mut by_symbol: BTreeMap<Sym, BTreeMap<Core, Lookahead>> = BTreeMap::new();
         for (&(prod, dot), &la) in &items {
             if let Some(&sym) = PRODUCTIONS[prod as usize].rhs.get(dot as usize) {
-                *by_symbol.entry(sym).or_default().entry((prod, dot + 1)).or_insert(0) |= la;
+                *by_symbol
+                    .entry(sym)
+                    .or_default()
+                    .entry((prod, dot + 1))
+                    .or_insert(0) |= la;
             }
         }
         for (sym, kernel) in by_symbol {
@@ -171,7 +183,12 @@ fn build() -> Tables {
         }
     }
 
-    let mut tables = Tables { action: Vec::new(), goto: Vec::new(), reported_conflicts: (0, 0), reduce_reduce: 0 };
+    let mut tables = Tables {
+        action: Vec::new(),
+        goto: Vec::new(),
+        reported_conflicts: (0, 0),
+        reduce_reduce: 0,
+    };
     for (state, kernel) in kernels.iter().enumerate() {
         let mut action: [Option<Action>; TERMINALS] = [None; TERMINALS];
         let mut goto = [u16::MAX; NONTERMINALS];
@@ -202,7 +219,9 @@ fn build() -> Tables {
                 Some(_) => {}
             }
         }
-        tables.action.push(action.map(|a| a.unwrap_or(Action::Error)));
+        tables
+            .action
+            .push(action.map(|a| a.unwrap_or(Action::Error)));
         tables.goto.push(goto);
     }
     tables

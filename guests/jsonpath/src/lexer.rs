@@ -157,7 +157,13 @@ pub(crate) struct Lexer<'s> {
 
 impl<'s> Lexer<'s> {
     pub(crate) fn new(src: &'s str) -> Self {
-        Lexer { chars: src.chars().collect(), pos: 0, line: 1, latest_newline: 0, _src: src }
+        Lexer {
+            chars: src.chars().collect(),
+            pos: 0,
+            line: 1,
+            latest_newline: 0,
+            _src: src,
+        }
     }
 
     fn peek_at(&self, i: usize) -> Option<char> {
@@ -176,7 +182,13 @@ impl<'s> Lexer<'s> {
     }
 
     fn token(&self, kind: Tok, value: TokValue, pos: usize) -> Token {
-        Token { kind, value, line: self.line, col: pos.saturating_sub(self.latest_newline), pos }
+        Token {
+            kind,
+            value,
+            line: self.line,
+            col: pos.saturating_sub(self.latest_newline),
+            pos,
+        }
     }
 
     fn error(&self, at: usize, what: &str) -> ParseError {
@@ -234,9 +246,15 @@ impl<'s> Lexer<'s> {
             }
             // ID: `@?[a-zA-Z_][a-zA-Z0-9_@\-]*`.
             let first = if c == '@' { start + 1 } else { start };
-            if self.peek_at(first).is_some_and(|c| c.is_ascii_alphabetic() || c == '_') {
+            if self
+                .peek_at(first)
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            {
                 let mut end = first + 1;
-                while self.peek_at(end).is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '@' | '-')) {
+                while self
+                    .peek_at(end)
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '@' | '-'))
+                {
                     end += 1;
                 }
                 let text: String = self.chars[start..end].iter().collect();
@@ -249,7 +267,11 @@ impl<'s> Lexer<'s> {
             let whole = self.digits(start + sign);
             if whole > 0 {
                 let after = start + sign + whole;
-                let fraction = if self.peek_at(after) == Some('.') { self.digits(after + 1) } else { 0 };
+                let fraction = if self.peek_at(after) == Some('.') {
+                    self.digits(after + 1)
+                } else {
+                    0
+                };
                 if fraction > 0 {
                     let end = after + 1 + fraction;
                     let text: String = self.chars[start..end].iter().collect();
@@ -259,7 +281,9 @@ impl<'s> Lexer<'s> {
                 }
                 let text: String = self.chars[start..after].iter().collect();
                 self.pos = after;
-                let value = text.parse::<i64>().unwrap_or(if sign == 1 { i64::MIN } else { i64::MAX });
+                let value =
+                    text.parse::<i64>()
+                        .unwrap_or(if sign == 1 { i64::MIN } else { i64::MAX });
                 return Ok(self.token(Tok::Number, TokValue::Int(value), start));
             }
             match c {
@@ -314,7 +338,9 @@ impl<'s> Lexer<'s> {
         loop {
             match self.peek_at(i) {
                 None => {
-                    return Err(ParseError { message: "Unexpected EOF in string literal or identifier".into() });
+                    return Err(ParseError {
+                        message: "Unexpected EOF in string literal or identifier".into(),
+                    });
                 }
                 Some('\\') => match self.peek_at(i + 1) {
                     Some(c) if c != '\n' => {
@@ -325,7 +351,11 @@ impl<'s> Lexer<'s> {
                 },
                 Some(c) if c == quote => {
                     // PLY reports the token at its closing quote.
-                    let kind = if quote == '`' { Tok::NamedOperator } else { Tok::Id };
+                    let kind = if quote == '`' {
+                        Tok::NamedOperator
+                    } else {
+                        Tok::Id
+                    };
                     let token = self.token(kind, TokValue::Str(text), i);
                     self.pos = i + 1;
                     return Ok(token);

@@ -8,7 +8,11 @@ use fancy_regex::{Captures, Regex};
 /// start only).
 pub(crate) fn compile(pattern: &str, anchored: bool) -> Result<Regex, String> {
     let translated = translate(pattern);
-    let source = if anchored { format!(r"\A(?:{translated})") } else { translated };
+    let source = if anchored {
+        format!(r"\A(?:{translated})")
+    } else {
+        translated
+    };
     Regex::new(&source).map_err(|e| format!("{pattern}: {e}"))
 }
 
@@ -19,7 +23,10 @@ fn translate(pattern: &str) -> String {
     let multiline = pattern.contains("(?") && {
         // Inline global flags such as `(?im)`.
         pattern.match_indices("(?").any(|(i, _)| {
-            pattern[i + 2..].chars().take_while(|c| c.is_ascii_alphabetic()).any(|c| c == 'm')
+            pattern[i + 2..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphabetic())
+                .any(|c| c == 'm')
         })
     };
     let chars: Vec<char> = pattern.chars().collect();
@@ -71,7 +78,8 @@ fn translate(pattern: &str) -> String {
                 let closed = chars.len() > i + 1 + rest.chars().count();
                 let (lo, hi) = rest.split_once(',').unwrap_or((&rest, ""));
                 let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
-                let quantifier = closed && digits(lo) && digits(hi) && !(lo.is_empty() && !rest.contains(','));
+                let quantifier =
+                    closed && digits(lo) && digits(hi) && !(lo.is_empty() && !rest.contains(','));
                 if quantifier && lo.is_empty() {
                     out.push_str("{0");
                 } else if quantifier {
@@ -122,7 +130,9 @@ pub(crate) fn template(repl: &str, regex: &Regex) -> Result<Template, String> {
             text.push(c);
             continue;
         }
-        let Some(&e) = chars.get(i) else { return Err("bad escape (end of pattern)".into()) };
+        let Some(&e) = chars.get(i) else {
+            return Err("bad escape (end of pattern)".into());
+        };
         i += 1;
         let octal = |c: Option<&char>| c.is_some_and(|c| ('0'..='7').contains(c));
         match e {
@@ -135,13 +145,18 @@ pub(crate) fn template(repl: &str, regex: &Regex) -> Result<Template, String> {
                     return Err("missing >, unterminated name".into());
                 }
                 i += name.chars().count() + 2;
-                let n = if name.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_') {
+                let n = if name
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_alphabetic() || c == '_')
+                {
                     regex
                         .capture_names()
                         .position(|n| n == Some(name.as_str()))
                         .ok_or_else(|| format!("unknown group name '{name}'"))?
                 } else {
-                    name.parse::<usize>().map_err(|_| format!("bad character in group name '{name}'"))?
+                    name.parse::<usize>()
+                        .map_err(|_| format!("bad character in group name '{name}'"))?
                 };
                 group(&mut pieces, &mut text, n)?;
             }
@@ -160,12 +175,17 @@ pub(crate) fn template(repl: &str, regex: &Regex) -> Result<Template, String> {
                 if chars.get(i).is_some_and(char::is_ascii_digit) {
                     digits.push(chars[i]);
                     i += 1;
-                    if octal(Some(&e)) && octal(digits.chars().nth(1).as_ref()) && octal(chars.get(i)) {
+                    if octal(Some(&e))
+                        && octal(digits.chars().nth(1).as_ref())
+                        && octal(chars.get(i))
+                    {
                         digits.push(chars[i]);
                         i += 1;
                         let value = u32::from_str_radix(&digits, 8).unwrap_or(0);
                         if value > 0o377 {
-                            return Err(format!("octal escape value \\{digits} outside of range 0-0o377"));
+                            return Err(format!(
+                                "octal escape value \\{digits} outside of range 0-0o377"
+                            ));
                         }
                         text.push(char::from_u32(value).unwrap_or('\0'));
                         continue;
@@ -210,7 +230,12 @@ pub(crate) fn sub(regex: &Regex, template: &Template, text: &str) -> Result<Stri
     let mut pos = 0;
     let mut must_advance = false;
     while pos <= text.len() {
-        let Some(caps) = regex.captures_from_pos(text, pos).map_err(|e| e.to_string())? else { break };
+        let Some(caps) = regex
+            .captures_from_pos(text, pos)
+            .map_err(|e| e.to_string())?
+        else {
+            break;
+        };
         let Some(m) = caps.get(0) else { break };
         if must_advance && m.start() == pos && m.end() == pos {
             // No empty match where the previous match ended: look further on.

@@ -38,21 +38,32 @@ fn read_config() -> Result<(Vec<DefinitionFile>, Dialect), ComponentError> {
         },
     };
     let Some(json) = config::get("definitions") else {
-        let shipped = DefinitionFile { name: SHIPPED_NAME.into(), text: SHIPPED_METERS.into() };
+        let shipped = DefinitionFile {
+            name: SHIPPED_NAME.into(),
+            text: SHIPPED_METERS.into(),
+        };
         return Ok((vec![shipped], dialect));
     };
-    let entries: Vec<serde_json::Value> = serde_json::from_str(&json)
-        .map_err(|e| invalid(format!("definitions: expected a list of {{name, text}}: {e}")))?;
+    let entries: Vec<serde_json::Value> = serde_json::from_str(&json).map_err(|e| {
+        invalid(format!(
+            "definitions: expected a list of {{name, text}}: {e}"
+        ))
+    })?;
     let files = entries
         .iter()
         .enumerate()
         .map(|(i, entry)| {
             let field = |key: &str| {
-                entry.get(key).and_then(|v| v.as_str()).map(str::to_owned).ok_or_else(|| {
-                    invalid(format!("definitions[{i}].{key}: expected a string"))
-                })
+                entry
+                    .get(key)
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned)
+                    .ok_or_else(|| invalid(format!("definitions[{i}].{key}: expected a string")))
             };
-            Ok(DefinitionFile { name: field("name")?, text: field("text")? })
+            Ok(DefinitionFile {
+                name: field("name")?,
+                text: field("text")?,
+            })
         })
         .collect::<Result<Vec<_>, ComponentError>>()?;
     Ok((files, dialect))
@@ -64,7 +75,11 @@ impl Guest for Meters {
     fn init() -> Result<(), ComponentError> {
         let (files, dialect) = read_config()?;
         let (definitions, errors) = MeterDefinitions::load(&files, dialect);
-        let unusable: Vec<String> = errors.iter().filter(|e| e.whole_file).map(ToString::to_string).collect();
+        let unusable: Vec<String> = errors
+            .iter()
+            .filter(|e| e.whole_file)
+            .map(ToString::to_string)
+            .collect();
         if !unusable.is_empty() {
             return Err(ComponentError::InvalidConfig(unusable.join("; ")));
         }
@@ -73,7 +88,11 @@ impl Guest for Meters {
         }
         log::log(
             log::Level::Info,
-            &format!("{} meter definitions loaded from {} files", definitions.len(), files.len()),
+            &format!(
+                "{} meter definitions loaded from {} files",
+                definitions.len(),
+                files.len()
+            ),
         );
         let _ = DEFINITIONS.set((definitions, dialect));
         Ok(())

@@ -1,7 +1,9 @@
 //! Converting a batch of notifications into a batch of samples.
 
 use nepho_definitions::envelope;
-use nepho_definitions::meters::{Dialect, MeterDefinitions, MeterSample, python_str, volume_number};
+use nepho_definitions::meters::{
+    Dialect, MeterDefinitions, MeterSample, python_str, volume_number,
+};
 use nepho_guest::meter::{NotificationBatch, SampleBatch, log};
 use nepho_guest::transformer::{MeterType, Sample};
 use nepho_guest::{BatchText, SampleBatchBuilder};
@@ -16,7 +18,10 @@ fn meter_type(value: &Value) -> Option<MeterType> {
     }
 }
 
-fn optional_text(builder: &mut SampleBatchBuilder, value: &Value) -> Option<nepho_guest::transformer::Span> {
+fn optional_text(
+    builder: &mut SampleBatchBuilder,
+    value: &Value,
+) -> Option<nepho_guest::transformer::Span> {
     (!value.is_null()).then(|| builder.text(&python_str(value)))
 }
 
@@ -25,12 +30,25 @@ fn optional_text(builder: &mut SampleBatchBuilder, value: &Value) -> Option<neph
 fn push(builder: &mut SampleBatchBuilder, sample: &MeterSample, message_id: &str, index: usize) {
     let name = python_str(&sample.name);
     let Some(volume) = volume_number(&sample.volume) else {
-        let reason = if sample.volume.is_null() { "has no volume (volume: None)" } else { "has a volume which is not a number" };
-        log::log(log::Level::Warn, &format!("Sample {name} {reason}; the sample will be dropped"));
+        let reason = if sample.volume.is_null() {
+            "has no volume (volume: None)"
+        } else {
+            "has a volume which is not a number"
+        };
+        log::log(
+            log::Level::Warn,
+            &format!("Sample {name} {reason}; the sample will be dropped"),
+        );
         return;
     };
     let Some(kind) = meter_type(&sample.meter_type) else {
-        log::log(log::Level::Warn, &format!("Sample {name} has an invalid type {}; dropped", python_str(&sample.meter_type)));
+        log::log(
+            log::Level::Warn,
+            &format!(
+                "Sample {name} has an invalid type {}; dropped",
+                python_str(&sample.meter_type)
+            ),
+        );
         return;
     };
     let id = nepho_definitions::sample_id(message_id, &name, index);
@@ -42,7 +60,11 @@ fn push(builder: &mut SampleBatchBuilder, sample: &MeterSample, message_id: &str
         volume,
         user_id: optional_text(builder, &sample.user_id),
         project_id: optional_text(builder, &sample.project_id),
-        resource_id: if sample.resource_id.is_null() { builder.text("") } else { builder.text(&python_str(&sample.resource_id)) },
+        resource_id: if sample.resource_id.is_null() {
+            builder.text("")
+        } else {
+            builder.text(&python_str(&sample.resource_id))
+        },
         timestamp: builder.text(&sample.timestamp),
         resource_metadata: builder.text(&metadata),
         source: builder.text("openstack"),
@@ -53,7 +75,11 @@ fn push(builder: &mut SampleBatchBuilder, sample: &MeterSample, message_id: &str
 }
 
 /// Converts every notification of `batch`; one that fails is logged and skipped.
-pub fn convert_batch(definitions: &MeterDefinitions, dialect: Dialect, batch: &NotificationBatch) -> SampleBatch {
+pub fn convert_batch(
+    definitions: &MeterDefinitions,
+    dialect: Dialect,
+    batch: &NotificationBatch,
+) -> SampleBatch {
     let mut builder = SampleBatchBuilder::new();
     let mut warnings = Vec::new();
     for notification in &batch.notifications {
@@ -61,7 +87,10 @@ pub fn convert_batch(definitions: &MeterDefinitions, dialect: Dialect, batch: &N
         let parsed: Value = match serde_json::from_str(body) {
             Ok(value) => value,
             Err(error) => {
-                log::log(log::Level::Warn, &format!("Skipping a notification that is not JSON: {error}"));
+                log::log(
+                    log::Level::Warn,
+                    &format!("Skipping a notification that is not JSON: {error}"),
+                );
                 continue;
             }
         };
@@ -78,7 +107,10 @@ pub fn convert_batch(definitions: &MeterDefinitions, dialect: Dialect, batch: &N
             }
             Err(error) => log::log(
                 log::Level::Warn,
-                &format!("Skipping notification {message_id} ({}): {error}", batch.str(notification.event_type)),
+                &format!(
+                    "Skipping notification {message_id} ({}): {error}",
+                    batch.str(notification.event_type)
+                ),
             ),
         }
         for warning in warnings.drain(..) {

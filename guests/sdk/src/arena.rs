@@ -141,3 +141,67 @@ impl SampleBatchBuilder {
         self.batch
     }
 }
+
+/// Builds an [`EventBatch`](crate::event::EventBatch): events with their traits
+/// stored flat, each event owning a contiguous range.
+#[derive(Debug, Default)]
+pub struct EventBatchBuilder {
+    text: Vec<u8>,
+    events: Vec<crate::event::Event>,
+    traits: Vec<crate::event::EventTrait>,
+}
+
+impl EventBatchBuilder {
+    /// An empty builder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends `text` to the arena and returns its span.
+    pub fn text(&mut self, text: &str) -> Span {
+        let start = self.text.len() as u32;
+        self.text.extend_from_slice(text.as_bytes());
+        Span {
+            start,
+            len: text.len() as u32,
+        }
+    }
+
+    /// Appends a trait to the event being built (call before [`Self::push_event`]).
+    pub fn push_trait(&mut self, name: &str, value: crate::event::TraitValue) {
+        let name = self.text(name);
+        self.traits.push(crate::event::EventTrait { name, value });
+    }
+
+    /// Appends an event owning every trait pushed since the previous event.
+    pub fn push_event(
+        &mut self,
+        message_id: &str,
+        event_type: &str,
+        generated: &str,
+        raw: Option<&str>,
+    ) {
+        let first = self
+            .events
+            .last()
+            .map_or(0, |e| e.first_trait + e.trait_count);
+        let event = crate::event::Event {
+            message_id: self.text(message_id),
+            event_type: self.text(event_type),
+            generated: self.text(generated),
+            first_trait: first,
+            trait_count: self.traits.len() as u32 - first,
+            raw: self.text(raw.unwrap_or("")),
+        };
+        self.events.push(event);
+    }
+
+    /// The finished batch.
+    pub fn finish(self) -> crate::event::EventBatch {
+        crate::event::EventBatch {
+            text: self.text,
+            events: self.events,
+            traits: self.traits,
+        }
+    }
+}

@@ -18,9 +18,11 @@
 //! [`BatchText`] reads spans and [`SampleBatchBuilder`] writes them.
 
 mod arena;
+pub mod event;
 pub mod meter;
 pub mod transformer;
 
-pub use arena::{BatchText, SampleBatchBuilder, SampleFields};
+pub use arena::{BatchText, EventBatchBuilder, SampleBatchBuilder, SampleFields};
+pub use event::export_event_definition;
 pub use meter::export_meter_definition;
 pub use transformer::export_transformer;

@@ -22,6 +22,8 @@ pub mod generated {
 #[doc(hidden)]
 pub use generated::*;
 
+pub use crate::transformer::generated::nephometer::telemetry::types::{
+    Notification, NotificationBatch,
+};
 pub use crate::transformer::{ComponentError, SampleBatch, clock, config, log};
-pub use crate::transformer::generated::nephometer::telemetry::types::{Notification, NotificationBatch};
 pub use generated::exports::nephometer::telemetry::meter::Guest;

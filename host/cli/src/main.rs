@@ -1,7 +1,7 @@
 //! `nephometer`: the Nephometer agent and its operator tools.
 
 mod commands;
-mod meters_test;
+mod definitions_test;
 mod setup;
 
 use std::path::PathBuf;
@@ -44,6 +44,18 @@ enum Command {
     /// Try meter definitions on notifications.
     #[command(subcommand)]
     Meters(MetersCommand),
+    /// Try event definitions on notifications.
+    #[command(subcommand)]
+    Events(EventsCommand),
+}
+
+/// `nephometer events ...`.
+#[derive(Debug, Subcommand)]
+enum EventsCommand {
+    /// Convert notifications with event_definitions.yaml and print the events
+    /// as JSON Lines (Ceilometer's serialised event). Broken definitions are
+    /// logged with file, line and event type; the others still load.
+    Test(definitions_test::DefinitionsTestArgs),
 }
 
 /// `nephometer meters ...`.
@@ -52,7 +64,7 @@ enum MetersCommand {
     /// Convert notifications with meters.yaml definitions and print the samples
     /// as JSON Lines (Ceilometer's sample dict). Broken definitions are logged
     /// with file, line and name; the others still load.
-    Test(meters_test::MetersTestArgs),
+    Test(definitions_test::DefinitionsTestArgs),
 }
 
 fn main() -> ExitCode {
@@ -62,7 +74,12 @@ fn main() -> ExitCode {
         Command::Run(args) => commands::run(&args),
         Command::Validate(args) => commands::validate(&args),
         Command::Components(args) => commands::components(&args),
-        Command::Meters(MetersCommand::Test(args)) => meters_test::run(&args),
+        Command::Meters(MetersCommand::Test(args)) => {
+            definitions_test::run(definitions_test::Kind::Meters, &args)
+        }
+        Command::Events(EventsCommand::Test(args)) => {
+            definitions_test::run(definitions_test::Kind::Events, &args)
+        }
     };
     match result {
         Ok(code) => code,

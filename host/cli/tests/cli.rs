@@ -63,7 +63,7 @@ fn validate_accepts_the_embedded_defaults_and_components_describes_them() {
     let dir = tempfile::tempdir().unwrap();
     let (ok, text) = nephometer(&["validate"], dir.path());
     assert!(
-        ok && text.contains("ok: configuration, policies and 2 components are valid"),
+        ok && text.contains("ok: configuration, policies and 3 components are valid"),
         "{text}"
     );
     let (ok, text) = nephometer(&["components"], dir.path());

@@ -343,3 +343,109 @@ impl NotificationBatchBuilder {
         }
     }
 }
+
+impl crate::bindings::EventBatch {
+    /// The text of `span`, empty if invalid.
+    pub fn str(&self, span: Span) -> &str {
+        span_str(&self.text, span).unwrap_or("")
+    }
+
+    /// The events as Ceilometer's `Event.serialize()` writes them:
+    /// `{message_id, event_type, generated, traits: [[name, dtype, value]...], raw}`
+    /// with dtype 1 text, 2 int, 3 float, 4 datetime.
+    pub fn to_serialized(&self) -> Vec<serde_json::Value> {
+        use crate::bindings::TraitValue;
+        self.events
+            .iter()
+            .map(|event| {
+                let first = event.first_trait as usize;
+                let traits: Vec<serde_json::Value> = self
+                    .traits
+                    .get(first..first + event.trait_count as usize)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|t| {
+                        let (dtype, value) = match t.value {
+                            TraitValue::Text(s) => (1, serde_json::Value::from(self.str(s))),
+                            TraitValue::Int(i) => (2, serde_json::Value::from(i)),
+                            TraitValue::Float(f) => (3, serde_json::Value::from(f)),
+                            TraitValue::Datetime(s) => (4, serde_json::Value::from(self.str(s))),
+                        };
+                        serde_json::json!([self.str(t.name), dtype, value])
+                    })
+                    .collect();
+                let raw = match self.str(event.raw) {
+                    "" => serde_json::json!({}),
+                    text => serde_json::from_str(text).unwrap_or(serde_json::Value::Null),
+                };
+                serde_json::json!({
+                    "message_id": self.str(event.message_id),
+                    "event_type": self.str(event.event_type),
+                    "generated": self.str(event.generated),
+                    "traits": traits,
+                    "raw": raw,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Checks an event batch a component returned: sizes, UTF-8, spans and trait ranges.
+pub fn check_event_batch(
+    batch: &crate::bindings::EventBatch,
+    max_records: u64,
+    max_bytes: u64,
+) -> Result<(), OutputError> {
+    use crate::bindings::TraitValue;
+    let count = (batch.events.len() + batch.traits.len()) as u64;
+    if count > max_records {
+        return Err(OutputError::TooManyRecords {
+            count,
+            limit: max_records,
+        });
+    }
+    let bytes = batch.text.len() as u64;
+    if bytes > max_bytes {
+        return Err(OutputError::TooManyBytes {
+            bytes,
+            limit: max_bytes,
+        });
+    }
+    let text = std::str::from_utf8(&batch.text)
+        .map_err(|e| OutputError::Malformed(format!("text is not UTF-8 ({e})")))?;
+    let valid = |span: Span| {
+        let start = span.start as usize;
+        start.checked_add(span.len as usize).is_some_and(|end| {
+            end <= text.len() && text.is_char_boundary(start) && text.is_char_boundary(end)
+        })
+    };
+    for (i, event) in batch.events.iter().enumerate() {
+        let end = event.first_trait as u64 + event.trait_count as u64;
+        if ![
+            event.message_id,
+            event.event_type,
+            event.generated,
+            event.raw,
+        ]
+        .into_iter()
+        .all(valid)
+            || end > batch.traits.len() as u64
+        {
+            return Err(OutputError::Malformed(format!(
+                "event {i} has a span or trait range outside the batch"
+            )));
+        }
+    }
+    for (i, t) in batch.traits.iter().enumerate() {
+        let value_ok = match t.value {
+            TraitValue::Text(s) | TraitValue::Datetime(s) => valid(s),
+            TraitValue::Int(_) | TraitValue::Float(_) => true,
+        };
+        if !valid(t.name) || !value_ok {
+            return Err(OutputError::Malformed(format!(
+                "trait {i} has a span outside the text"
+            )));
+        }
+    }
+    Ok(())
+}

@@ -377,6 +377,26 @@ impl LoadedComponent {
         )
     }
 
+    /// Checks an event batch against the output limits.
+    pub(crate) fn check_events(
+        &self,
+        batch: &crate::bindings::EventBatch,
+    ) -> Result<(), CallError> {
+        let sandbox = &self.spec.sandbox;
+        crate::batch::check_event_batch(batch, sandbox.max_output_records, sandbox.max_output_bytes)
+            .map_err(|error| {
+                tracing::error!(
+                    component = self.name(),
+                    "Component `{}` {error}; output discarded.",
+                    self.name()
+                );
+                CallError::Output {
+                    component: self.name().to_owned(),
+                    error,
+                }
+            })
+    }
+
     /// Reports a wrong-kind call.
     pub(crate) fn wrong_kind(&self, wanted: ComponentKind) -> CallError {
         CallError::WrongKind {

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use arc_swap::ArcSwap;
 use nepho_policy::{ComponentSource, ComponentSpec, Plan};
 
-use crate::bindings::{NotificationBatch, SampleBatch};
+use crate::bindings::{EventBatch, NotificationBatch, SampleBatch};
 use crate::cache::digest;
 use crate::component::{Exports, LoadedComponent};
 use crate::contract::{ComponentKind, Contract};
@@ -261,6 +261,24 @@ impl ComponentSet {
             })?;
             if let Some(batch) = &output {
                 component.check_samples(batch)?;
+            }
+            Ok(output)
+        })
+    }
+
+    /// Converts a batch of notifications with the event-definition component `name`.
+    pub fn convert_events(
+        &self,
+        name: &str,
+        batch: &NotificationBatch,
+    ) -> Result<EventBatch, CallError> {
+        self.call_current(name, |component| {
+            let output = component.call(|store, exports| match exports {
+                Exports::Event(e) => Ok(e.nephometer_telemetry_event().call_convert(store, batch)),
+                _ => Err(component.wrong_kind(ComponentKind::EventDefinition)),
+            })?;
+            if let Some(batch) = &output {
+                component.check_events(batch)?;
             }
             Ok(output)
         })

@@ -14,8 +14,6 @@ fn every_builtin_is_a_component_this_host_serves() {
         "built-ins: {builtins:?}"
     );
     for name in builtins {
-
-
         let config = format!("[components.{name}]\nsource = \"builtin:{name}\"\n");
         let site = Site::new(&config, FAST_POLICY);
         let set = site.start();

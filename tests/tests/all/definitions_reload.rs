@@ -24,7 +24,9 @@ fn meters(set: &ComponentSet) -> Vec<String> {
     let parsed: serde_json::Value = serde_json::from_str(body).expect("JSON");
     let mut batch = NotificationBatchBuilder::default();
     batch.push_json(body, &parsed);
-    set.convert_meters("meters", &batch.finish()).map(|b| names(&b)).unwrap_or_else(|e| vec![e.to_string()])
+    set.convert_meters("meters", &batch.finish())
+        .map(|b| names(&b))
+        .unwrap_or_else(|e| vec![e.to_string()])
 }
 
 #[test]
@@ -39,14 +41,20 @@ fn editing_definitions_changes_samples_within_a_second_and_a_broken_file_is_roll
     assert_eq!(meters(&set), ["test.one"]);
     let outcomes = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&outcomes);
-    let _watcher = ReloadWatcher::start(site.config_path(), Arc::clone(&set), Duration::from_millis(100), move |o| {
-        sink.lock().unwrap().push(o)
-    })
+    let _watcher = ReloadWatcher::start(
+        site.config_path(),
+        Arc::clone(&set),
+        Duration::from_millis(100),
+        move |o| sink.lock().unwrap().push(o),
+    )
     .expect("watcher");
 
     let edited = Instant::now();
     site.install("meters.d/10-test.yaml", definitions("test.two").as_bytes());
-    assert!(eventually(Duration::from_secs(1), || meters(&set) == ["test.two"]), "not applied within a second");
+    assert!(
+        eventually(Duration::from_secs(1), || meters(&set) == ["test.two"]),
+        "not applied within a second"
+    );
     let took = edited.elapsed();
     assert!(took < Duration::from_secs(1), "took {took:?}");
 
@@ -57,8 +65,18 @@ fn editing_definitions_changes_samples_within_a_second_and_a_broken_file_is_roll
             _ => None,
         })
     };
-    assert!(eventually(Duration::from_secs(10), || rolled_back().is_some()), "the broken edit was not tried");
+    assert!(
+        eventually(Duration::from_secs(10), || rolled_back().is_some()),
+        "the broken edit was not tried"
+    );
     let message = rolled_back().unwrap_or_default();
-    assert!(message.contains("10-test.yaml") && message.contains("not valid YAML"), "{message}");
-    assert_eq!(meters(&set), ["test.two"], "the previous definitions keep running");
+    assert!(
+        message.contains("10-test.yaml") && message.contains("not valid YAML"),
+        "{message}"
+    );
+    assert_eq!(
+        meters(&set),
+        ["test.two"],
+        "the previous definitions keep running"
+    );
 }

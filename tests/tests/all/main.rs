@@ -3,6 +3,7 @@
 
 mod builtins;
 mod definitions_reload;
+mod event_conformance;
 mod isolation;
 mod meter_conformance;
 mod reload;

@@ -17,7 +17,10 @@ fn fixtures() -> PathBuf {
 /// The definitions a case runs with: a shipped file or inline YAML, and the dialect.
 #[derive(Debug, Clone, PartialEq)]
 enum Definitions {
-    File { path: &'static str, dialect: &'static str },
+    File {
+        path: &'static str,
+        dialect: &'static str,
+    },
     Inline(String),
     PythonEndpoint(String),
 }
@@ -25,9 +28,15 @@ enum Definitions {
 fn definitions_of(case: &Value) -> Definitions {
     let label = case["meter_definitions"].as_str().unwrap_or_default();
     if label.starts_with("data/meters.yaml") {
-        Definitions::File { path: "data/meters.yaml", dialect: "current" }
+        Definitions::File {
+            path: "data/meters.yaml",
+            dialect: "current",
+        }
     } else if label.starts_with("data/meters.mitaka") {
-        Definitions::File { path: "data/meters.mitaka-6.0.0.yaml", dialect: "mitaka" }
+        Definitions::File {
+            path: "data/meters.mitaka-6.0.0.yaml",
+            dialect: "mitaka",
+        }
     } else if label.starts_with("inline") {
         Definitions::Inline(case["meter_definition_yaml_or_name"].to_string())
     } else {
@@ -39,7 +48,9 @@ fn definitions_of(case: &Value) -> Definitions {
 fn component(name: &str, definitions: &Definitions) -> (Site, ComponentSet) {
     let (path, dialect) = match definitions {
         Definitions::File { path, dialect } => (fixtures().join(path), *dialect),
-        Definitions::Inline(_) | Definitions::PythonEndpoint(_) => (PathBuf::from("inline.yaml"), "current"),
+        Definitions::Inline(_) | Definitions::PythonEndpoint(_) => {
+            (PathBuf::from("inline.yaml"), "current")
+        }
     };
     let config = format!(
         "[components.{name}]\nsource = \"builtin:meter-definitions\"\nconfig = {{ dialect = \"{dialect}\" }}\n\
@@ -68,7 +79,9 @@ fn notification_of(case: &Value) -> String {
 fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b)),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
+        }
         (Value::Object(x), Value::Object(y)) => {
             x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
         }
@@ -101,13 +114,26 @@ fn expected_of(case: &Value) -> Vec<Value> {
         .as_array()
         .into_iter()
         .flatten()
-        .filter(|s| !s.get("dropped_by_pipeline").is_some_and(|d| d.as_bool() == Some(true)))
+        .filter(|s| {
+            !s.get("dropped_by_pipeline")
+                .is_some_and(|d| d.as_bool() == Some(true))
+        })
         .map(|s| {
             let mut s = s.clone();
             if let Some(map) = s.as_object_mut() {
                 map.retain(|k, _| {
-                    ["name", "type", "unit", "volume", "resource_id", "project_id", "user_id", "timestamp", "resource_metadata"]
-                        .contains(&k.as_str())
+                    [
+                        "name",
+                        "type",
+                        "unit",
+                        "volume",
+                        "resource_id",
+                        "project_id",
+                        "user_id",
+                        "timestamp",
+                        "resource_metadata",
+                    ]
+                    .contains(&k.as_str())
                 });
             }
             s
@@ -121,7 +147,10 @@ fn check(index: usize, case: &Value, set: &ComponentSet, name: &str) -> Vec<Stri
     let parsed: Value = serde_json::from_str(&body).expect("fixture is JSON");
     let mut batch = NotificationBatchBuilder::default();
     batch.push_json(&body, &parsed);
-    let label = format!("case {index} ({})", case["notification_file"].as_str().unwrap_or("inline"));
+    let label = format!(
+        "case {index} ({})",
+        case["notification_file"].as_str().unwrap_or("inline")
+    );
     let produced = match set.convert_meters(name, &batch.finish()) {
         Ok(samples) => as_dicts(&samples),
         Err(error) => return vec![format!("{label}: {error}")],
@@ -142,12 +171,20 @@ fn check(index: usize, case: &Value, set: &ComponentSet, name: &str) -> Vec<Stri
         if let Some(fields) = want.as_object() {
             for (field, value) in fields {
                 if !same(&got[field], value) {
-                    problems.push(format!("{label}: {} {field}: got {} expected {value}", want["name"], got[field]));
+                    problems.push(format!(
+                        "{label}: {} {field}: got {} expected {value}",
+                        want["name"], got[field]
+                    ));
                 }
             }
         }
     }
-    for warning in case["warnings"].as_array().into_iter().flatten().chain(case["load_errors"].as_array().into_iter().flatten()) {
+    for warning in case["warnings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(case["load_errors"].as_array().into_iter().flatten())
+    {
         let warning = warning.as_str().unwrap_or_default();
         let logged = log_lines_with(&format!("component=\"{name}\""));
         if !logged.iter().any(|line| line.contains(warning)) {
@@ -159,15 +196,28 @@ fn check(index: usize, case: &Value, set: &ComponentSet, name: &str) -> Vec<Stri
 
 #[test]
 fn every_meter_case_of_ceilometer_converts_identically() {
-    let cases: Vec<Value> =
-        serde_json::from_str(&std::fs::read_to_string(fixtures().join("meter_cases.json")).expect("cases")).expect("JSON");
+    let cases: Vec<Value> = serde_json::from_str(
+        &std::fs::read_to_string(fixtures().join("meter_cases.json")).expect("cases"),
+    )
+    .expect("JSON");
     assert_eq!(cases.len(), 288);
     let shared: Vec<(Definitions, &str)> = vec![
         (definitions_of(&cases[0]), "meters-current"),
-        (Definitions::File { path: "data/meters.mitaka-6.0.0.yaml", dialect: "mitaka" }, "meters-mitaka"),
+        (
+            Definitions::File {
+                path: "data/meters.mitaka-6.0.0.yaml",
+                dialect: "mitaka",
+            },
+            "meters-mitaka",
+        ),
     ];
-    let loaded: Vec<(Definitions, &str, (Site, ComponentSet))> =
-        shared.into_iter().map(|(d, n)| { let c = component(n, &d); (d, n, c) }).collect();
+    let loaded: Vec<(Definitions, &str, (Site, ComponentSet))> = shared
+        .into_iter()
+        .map(|(d, n)| {
+            let c = component(n, &d);
+            (d, n, c)
+        })
+        .collect();
     let mut problems = Vec::new();
     let mut checked = 0;
     let mut not_declarative = Vec::new();
@@ -178,8 +228,12 @@ fn every_meter_case_of_ceilometer_converts_identically() {
             continue;
         }
         let has_messages = case["warnings"].as_array().is_some_and(|w| !w.is_empty())
-            || case["load_errors"].as_array().is_some_and(|w| !w.is_empty());
-        let found = loaded.iter().find(|(d, _, _)| *d == definitions && !has_messages);
+            || case["load_errors"]
+                .as_array()
+                .is_some_and(|w| !w.is_empty());
+        let found = loaded
+            .iter()
+            .find(|(d, _, _)| *d == definitions && !has_messages);
         problems.extend(match found {
             Some((_, name, (_, set))) => check(index, case, set, name),
             None => {
@@ -190,7 +244,16 @@ fn every_meter_case_of_ceilometer_converts_identically() {
         });
         checked += 1;
     }
-    assert!(problems.is_empty(), "{} differences over {checked} cases:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} differences over {checked} cases:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
     assert_eq!(checked + not_declarative.len(), 288);
-    assert_eq!(not_declarative.len(), 30, "only the IPMI endpoint cases are not declarative");
+    assert_eq!(
+        not_declarative.len(),
+        30,
+        "only the IPMI endpoint cases are not declarative"
+    );
 }

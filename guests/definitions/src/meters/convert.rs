@@ -76,7 +76,11 @@ impl MeterDefinition {
     /// Converts `notification` (which this definition matched) into samples,
     /// appending warnings. An error means the notification cannot be
     /// converted at all (an unparseable timestamp).
-    pub fn to_samples(&self, notification: &Value, warnings: &mut Warnings) -> Result<Vec<MeterSample>, String> {
+    pub fn to_samples(
+        &self,
+        notification: &Value,
+        warnings: &mut Warnings,
+    ) -> Result<Vec<MeterSample>, String> {
         let lookup = !self.lookup.is_empty();
         let mut metadata = Map::new();
         for (key, spec) in &self.metadata {
@@ -109,7 +113,9 @@ impl MeterDefinition {
             let parsed = spec.parse(notification, lookup);
             warnings.extend(parsed.warning);
             let keep = if lookup {
-                self.lookup.iter().any(|l| l == attribute) || *attribute == "name" || !parsed.values.is_empty()
+                self.lookup.iter().any(|l| l == attribute)
+                    || *attribute == "name"
+                    || !parsed.values.is_empty()
             } else {
                 !parsed.values.is_empty() && !parsed.values[0].is_null()
             };
@@ -123,8 +129,17 @@ impl MeterDefinition {
         if !lookup {
             let sample = self.finish(
                 notification,
-                [draft.name, draft.meter_type, draft.volume, draft.unit, draft.timestamp, draft.user_id, draft.project_id, draft.resource_id]
-                    .map(single),
+                [
+                    draft.name,
+                    draft.meter_type,
+                    draft.volume,
+                    draft.unit,
+                    draft.timestamp,
+                    draft.user_id,
+                    draft.project_id,
+                    draft.resource_id,
+                ]
+                .map(single),
                 &metadata,
             )?;
             return Ok(vec![sample]);
@@ -155,7 +170,11 @@ impl MeterDefinition {
             }
         }
         let pick = |values: &Vec<Cow<'_, Value>>, i: usize| -> Cow<'static, Value> {
-            let value = if values.len() == 1 { &values[0] } else { &values[i] };
+            let value = if values.len() == 1 {
+                &values[0]
+            } else {
+                &values[i]
+            };
             Cow::Owned(value.as_ref().clone())
         };
         let mut samples = Vec::with_capacity(count);
@@ -167,15 +186,39 @@ impl MeterDefinition {
     }
 
     /// `Sample.from_notification`: metadata defaulting and the timestamp.
-    fn finish(&self, notification: &Value, row: [Cow<'_, Value>; 8], metadata: &Value) -> Result<MeterSample, String> {
-        let [name, meter_type, volume, unit, timestamp, user_id, project_id, resource_id] = row;
-        let resource_metadata = if truthy(metadata) { metadata.clone() } else { default_metadata(notification) };
+    fn finish(
+        &self,
+        notification: &Value,
+        row: [Cow<'_, Value>; 8],
+        metadata: &Value,
+    ) -> Result<MeterSample, String> {
+        let [
+            name,
+            meter_type,
+            volume,
+            unit,
+            timestamp,
+            user_id,
+            project_id,
+            resource_id,
+        ] = row;
+        let resource_metadata = if truthy(metadata) {
+            metadata.clone()
+        } else {
+            default_metadata(notification)
+        };
         let timestamp = if truthy(&timestamp) {
             timestamp.into_owned()
         } else {
             match self.dialect {
-                Dialect::Current => notification.pointer("/metadata/timestamp").cloned().unwrap_or(Value::Null),
-                Dialect::Mitaka => notification.get("timestamp").cloned().unwrap_or(Value::Null),
+                Dialect::Current => notification
+                    .pointer("/metadata/timestamp")
+                    .cloned()
+                    .unwrap_or(Value::Null),
+                Dialect::Mitaka => notification
+                    .get("timestamp")
+                    .cloned()
+                    .unwrap_or(Value::Null),
             }
         };
         let timestamp = match self.dialect {
@@ -203,8 +246,20 @@ fn default_metadata(notification: &Value) -> Value {
         Some(Value::Object(payload)) => payload.clone(),
         _ => Map::new(),
     };
-    metadata.insert("event_type".into(), notification.get("event_type").cloned().unwrap_or(Value::Null));
-    metadata.insert("host".into(), notification.get("publisher_id").cloned().unwrap_or(Value::Null));
+    metadata.insert(
+        "event_type".into(),
+        notification
+            .get("event_type")
+            .cloned()
+            .unwrap_or(Value::Null),
+    );
+    metadata.insert(
+        "host".into(),
+        notification
+            .get("publisher_id")
+            .cloned()
+            .unwrap_or(Value::Null),
+    );
     Value::Object(metadata)
 }
 

@@ -6,10 +6,25 @@ use super::field::{FieldSpec, python_str};
 use crate::matching::{EventTypePattern, PatternSyntax};
 
 /// The sample attributes a definition may set, in Ceilometer's order.
-pub const SAMPLE_ATTRIBUTES: [&str; 8] =
-    ["name", "type", "volume", "unit", "timestamp", "user_id", "project_id", "resource_id"];
+pub const SAMPLE_ATTRIBUTES: [&str; 8] = [
+    "name",
+    "type",
+    "volume",
+    "unit",
+    "timestamp",
+    "user_id",
+    "project_id",
+    "resource_id",
+];
 
-const REQUIRED_FIELDS: [&str; 6] = ["name", "type", "event_type", "unit", "volume", "resource_id"];
+const REQUIRED_FIELDS: [&str; 6] = [
+    "name",
+    "type",
+    "event_type",
+    "unit",
+    "volume",
+    "resource_id",
+];
 const METER_TYPES: [&str; 3] = ["gauge", "delta", "cumulative"];
 
 /// Which Ceilometer release's conversion rules apply.
@@ -30,7 +45,9 @@ impl Dialect {
         match name {
             "current" | "master" => Ok(Dialect::Current),
             "mitaka" => Ok(Dialect::Mitaka),
-            other => Err(format!("dialect: `{other}` is neither `current` nor `mitaka`")),
+            other => Err(format!(
+                "dialect: `{other}` is neither `current` nor `mitaka`"
+            )),
         }
     }
 
@@ -47,7 +64,10 @@ impl Dialect {
     fn fallbacks(self) -> (&'static str, &'static str) {
         match self {
             Dialect::Current => ("ctxt.user_id|ctxt.user", "ctxt.project_id|ctxt.tenant_id"),
-            Dialect::Mitaka => ("_context_user_id|_context_user", "_context_tenant_id|_context_tenant"),
+            Dialect::Mitaka => (
+                "_context_user_id|_context_user",
+                "_context_tenant_id|_context_tenant",
+            ),
         }
     }
 }
@@ -84,10 +104,20 @@ fn is_truthy(value: Option<&Value>) -> bool {
 impl MeterDefinition {
     /// Validates one definition (a YAML mapping) as Ceilometer does.
     pub fn new(config: &Value, dialect: Dialect) -> Result<MeterDefinition, String> {
-        let map = config.as_object().ok_or("a meter definition must be a mapping")?;
-        let missing: Vec<&str> = REQUIRED_FIELDS.iter().copied().filter(|f| !is_truthy(map.get(*f))).collect();
+        let map = config
+            .as_object()
+            .ok_or("a meter definition must be a mapping")?;
+        let missing: Vec<&str> = REQUIRED_FIELDS
+            .iter()
+            .copied()
+            .filter(|f| !is_truthy(map.get(*f)))
+            .collect();
         if !missing.is_empty() {
-            let list = missing.iter().map(|f| format!("'{f}'")).collect::<Vec<_>>().join(", ");
+            let list = missing
+                .iter()
+                .map(|f| format!("'{f}'"))
+                .collect::<Vec<_>>()
+                .join(", ");
             return Err(format!("Required fields [{list}] not specified"));
         }
         let lookup = match map.get("lookup") {
@@ -120,7 +150,10 @@ impl MeterDefinition {
                 .collect::<Result<Vec<_>, _>>()?,
             _ => Vec::new(),
         };
-        let user_metadata = map.get("user_metadata").map(|spec| FieldSpec::new("user_metadata", spec)).transpose()?;
+        let user_metadata = map
+            .get("user_metadata")
+            .map(|spec| FieldSpec::new("user_metadata", spec))
+            .transpose()?;
         let (user_fallback, project_fallback) = dialect.fallbacks();
         Ok(MeterDefinition {
             name: python_str(&map["name"]),
@@ -132,7 +165,10 @@ impl MeterDefinition {
             user_metadata,
             lookup,
             fallback_user_id: FieldSpec::new("user_id", &Value::String(user_fallback.into()))?,
-            fallback_project_id: FieldSpec::new("project_id", &Value::String(project_fallback.into()))?,
+            fallback_project_id: FieldSpec::new(
+                "project_id",
+                &Value::String(project_fallback.into()),
+            )?,
             dialect,
         })
     }

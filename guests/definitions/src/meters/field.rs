@@ -94,15 +94,23 @@ impl FieldSpec {
     /// `all_values` every match (nulls included).
     pub fn parse<'a>(&self, notification: &'a Value, all_values: bool) -> Parsed<'a> {
         match self {
-            FieldSpec::Constant(value) => Parsed { values: vec![Cow::Owned(value.clone())], warning: None },
+            FieldSpec::Constant(value) => Parsed {
+                values: vec![Cow::Owned(value.clone())],
+                warning: None,
+            },
             FieldSpec::Path(path) => {
                 let found = path.values(notification);
-                let mut values: Vec<Cow<'a, Value>> =
-                    found.into_iter().filter(|v| all_values || !v.is_null()).collect();
+                let mut values: Vec<Cow<'a, Value>> = found
+                    .into_iter()
+                    .filter(|v| all_values || !v.is_null())
+                    .collect();
                 if !all_values {
                     values.truncate(1);
                 }
-                Parsed { values, warning: None }
+                Parsed {
+                    values,
+                    warning: None,
+                }
             }
             FieldSpec::Plugin { path, plugin } => {
                 let matches: Vec<(String, Value)> = path
@@ -112,7 +120,10 @@ impl FieldSpec {
                     .map(|m| (m.path, m.value.into_owned()))
                     .collect();
                 let output = plugin.trait_value(&matches);
-                Parsed { values: output.value.map(Cow::Owned).into_iter().collect(), warning: output.warning }
+                Parsed {
+                    values: output.value.map(Cow::Owned).into_iter().collect(),
+                    warning: output.warning,
+                }
             }
         }
     }

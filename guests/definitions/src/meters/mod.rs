@@ -38,7 +38,11 @@ impl MeterDefinitions {
                 }
             };
             let Some(items) = document.get("metric").and_then(Value::as_array) else {
-                errors.push(LoadError::file(file, 1, "the file has no `metric:` list".into()));
+                errors.push(LoadError::file(
+                    file,
+                    1,
+                    "the file has no `metric:` list".into(),
+                ));
                 continue;
             };
             let lines = item_lines(&file.text, items.len());
@@ -47,7 +51,12 @@ impl MeterDefinitions {
                 let line = lines.get(index).copied().unwrap_or(1);
                 if let Some(name) = &name {
                     if definitions.iter().any(|d| &d.name == name) {
-                        errors.push(LoadError::new(file, line, Some(name), format!("Skipping duplicate meter definition {name}")));
+                        errors.push(LoadError::new(
+                            file,
+                            line,
+                            Some(name),
+                            format!("Skipping duplicate meter definition {name}"),
+                        ));
                         continue;
                     }
                 }
@@ -77,7 +86,11 @@ impl MeterDefinitions {
 
     /// Converts one notification with every matching definition. Samples
     /// whose volume is not a number are kept here; see [`volume_number`].
-    pub fn convert(&self, notification: &Value, warnings: &mut Warnings) -> Result<Vec<MeterSample>, String> {
+    pub fn convert(
+        &self,
+        notification: &Value,
+        warnings: &mut Warnings,
+    ) -> Result<Vec<MeterSample>, String> {
         let Some(event_type) = notification.get("event_type").and_then(Value::as_str) else {
             return Err("the notification has no event_type".into());
         };
@@ -103,8 +116,16 @@ pub fn volume_number(volume: &Value) -> Option<f64> {
             let unsigned = lower.trim_start_matches(['+', '-']);
             match unsigned {
                 "nan" => Some(f64::NAN),
-                "inf" | "infinity" => Some(if lower.starts_with('-') { f64::NEG_INFINITY } else { f64::INFINITY }),
-                _ if t.is_empty() || t.contains(|c: char| c.is_ascii_alphabetic() && c != 'e' && c != 'E') => None,
+                "inf" | "infinity" => Some(if lower.starts_with('-') {
+                    f64::NEG_INFINITY
+                } else {
+                    f64::INFINITY
+                }),
+                _ if t.is_empty()
+                    || t.contains(|c: char| c.is_ascii_alphabetic() && c != 'e' && c != 'E') =>
+                {
+                    None
+                }
                 _ => t.parse::<f64>().ok(),
             }
         }

@@ -10,16 +10,23 @@ const MAX_LENGTH: usize = 256;
 /// Copies every `metering.*` key of `source` into `destination["user_metadata"]`,
 /// prefix stripped and `.` replaced by `_`, string values cut to 256
 /// characters, keys already in `destination` skipped; added only if non-empty.
-pub fn add_reserved_user_metadata(source: &Map<String, Value>, destination: &mut Map<String, Value>) {
+pub fn add_reserved_user_metadata(
+    source: &Map<String, Value>,
+    destination: &mut Map<String, Value>,
+) {
     let mut user_metadata = Map::new();
     for (key, value) in source {
-        let Some(rest) = key.strip_prefix(NAMESPACE) else { continue };
+        let Some(rest) = key.strip_prefix(NAMESPACE) else {
+            continue;
+        };
         let name = rest.replace('.', "_");
         if destination.contains_key(&name) {
             continue;
         }
         let value = match value {
-            Value::String(s) if s.chars().count() > MAX_LENGTH => Value::String(s.chars().take(MAX_LENGTH).collect()),
+            Value::String(s) if s.chars().count() > MAX_LENGTH => {
+                Value::String(s.chars().take(MAX_LENGTH).collect())
+            }
             other => other.clone(),
         };
         user_metadata.insert(name, value);
@@ -42,7 +49,10 @@ mod tests {
         let user = destination["user_metadata"].as_object().unwrap();
         assert_eq!(user["server_group"], json!("g1"));
         assert_eq!(user["x"].as_str().unwrap().len(), 256);
-        assert!(!user.contains_key("host"), "a key already in the metadata is not copied");
+        assert!(
+            !user.contains_key("host"),
+            "a key already in the metadata is not copied"
+        );
         assert!(!user.contains_key("other"));
     }
 }

@@ -1,6 +1,7 @@
-//! `nephometer meters test`: run notifications through the built-in
-//! meter-definition component with the operator's definitions, and print the
-//! samples as JSON Lines with the keys of Ceilometer's sample dict.
+//! `nephometer meters test` and `nephometer events test`: run notifications
+//! through the built-in meter- or event-definition component with the
+//! operator's definitions, and print the samples (keys of Ceilometer's sample
+//! dict) or events (Ceilometer's serialised event) as JSON Lines.
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -11,17 +12,27 @@ use nepho_runtime::bindings::{MeterType, SampleBatch};
 use nepho_runtime::{ComponentSet, NotificationBatchBuilder, Runtime, RuntimeConfig};
 use serde_json::{Value, json};
 
-/// Options of `nephometer meters test`.
+/// Which definitions are tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// `meters.yaml` → samples.
+    Meters,
+    /// `event_definitions.yaml` → events.
+    Events,
+}
+
+/// Options of `nephometer meters test` and `nephometer events test`.
 #[derive(Debug, clap::Args)]
-pub(crate) struct MetersTestArgs {
+pub(crate) struct DefinitionsTestArgs {
     /// A definitions file, or a directory of them (its *.yaml files, sorted).
-    /// Repeat to load several, in order, as Ceilometer's meter_definitions_dirs.
-    #[arg(long, required = true)]
+    /// Repeat to load several, in order. Without it, Ceilometer's packaged
+    /// definitions (embedded) are used.
+    #[arg(long)]
     definitions: Vec<PathBuf>,
     /// JSON Lines file of notifications (one per line), or `-` for stdin.
     #[arg(long)]
     input: Option<PathBuf>,
-    /// Ceilometer dialect: `current` (10.0.0 and later) or `mitaka`.
+    /// Meters only: Ceilometer dialect, `current` (10.0.0 and later) or `mitaka`.
     #[arg(long, default_value = "current")]
     dialect: String,
     /// Where compiled components are cached.
@@ -31,7 +42,7 @@ pub(crate) struct MetersTestArgs {
     notifications: Vec<PathBuf>,
 }
 
-fn config_for(args: &MetersTestArgs) -> String {
+fn config_for(kind: Kind, args: &DefinitionsTestArgs) -> String {
     let listed: Vec<String> = args
         .definitions
         .iter()
@@ -42,15 +53,24 @@ fn config_for(args: &MetersTestArgs) -> String {
                 .to_string()
         })
         .collect();
-    format!(
-        "[components.meters]\nsource = \"builtin:meter-definitions\"\nconfig = {{ dialect = {} }}\nfiles = {{ definitions = {} }}\n",
-        Value::String(args.dialect.clone()),
-        Value::from(listed)
-    )
+    let files = if listed.is_empty() {
+        String::new()
+    } else {
+        format!("files = {{ definitions = {} }}\n", Value::from(listed))
+    };
+    match kind {
+        Kind::Meters => format!(
+            "[components.definitions]\nsource = \"builtin:meter-definitions\"\nconfig = {{ dialect = {} }}\n{files}",
+            Value::String(args.dialect.clone())
+        ),
+        Kind::Events => {
+            format!("[components.definitions]\nsource = \"builtin:event-definitions\"\n{files}")
+        }
+    }
 }
 
 /// Reads notifications from `--input` and the listed files.
-fn read_notifications(args: &MetersTestArgs) -> anyhow::Result<Vec<String>> {
+fn read_notifications(args: &DefinitionsTestArgs) -> anyhow::Result<Vec<String>> {
     let mut bodies = Vec::new();
     if let Some(input) = &args.input {
         let reader: Box<dyn BufRead> = if input == Path::new("-") {
@@ -92,9 +112,9 @@ pub(crate) fn sample_dicts(batch: &SampleBatch) -> Vec<Value> {
         .collect()
 }
 
-/// `nephometer meters test`.
-pub(crate) fn run(args: &MetersTestArgs) -> anyhow::Result<ExitCode> {
-    let config = ConfigSource::embedded("meters-test.toml", &config_for(args));
+/// `nephometer meters test` or `nephometer events test`.
+pub(crate) fn run(kind: Kind, args: &DefinitionsTestArgs) -> anyhow::Result<ExitCode> {
+    let config = ConfigSource::embedded("definitions-test.toml", &config_for(kind, args));
     let policy = ConfigSource::embedded("policies/default.toml", nepho_policy::DEFAULT_POLICY);
     let plan = match Plan::resolve(&config, &[policy]) {
         Ok(plan) => plan,
@@ -118,10 +138,14 @@ pub(crate) fn run(args: &MetersTestArgs) -> anyhow::Result<ExitCode> {
             Err(error) => eprintln!("skipping input that is not JSON: {error}"),
         }
     }
-    let samples = set.convert_meters("meters", &batch.finish())?;
+    let batch = batch.finish();
+    let records = match kind {
+        Kind::Meters => sample_dicts(&set.convert_meters("definitions", &batch)?),
+        Kind::Events => set.convert_events("definitions", &batch)?.to_serialized(),
+    };
     let mut out = std::io::stdout().lock();
-    for sample in sample_dicts(&samples) {
-        writeln!(out, "{sample}")?;
+    for record in records {
+        writeln!(out, "{record}")?;
     }
     Ok(ExitCode::SUCCESS)
 }
