@@ -5,6 +5,7 @@
 pub mod envelope;
 pub mod events;
 mod ids;
+pub mod ipmi;
 pub mod matching;
 pub mod meters;
 pub mod plugins;

@@ -113,9 +113,7 @@ pub(crate) trait Datum<'a>: Clone {
     /// The context, if any.
     fn parent(&self) -> Option<Self>;
     /// The value.
-    fn value(&self) -> &Value {
-        self.val().get()
-    }
+    fn value(&self) -> &Value;
 }
 
 /// A datum without its path.
@@ -136,6 +134,10 @@ impl<'a> Datum<'a> for Lean<'a> {
 
     fn val(&self) -> &Val<'a> {
         &self.value
+    }
+
+    fn value(&self) -> &Value {
+        self.value.get()
     }
 
     fn top(value: Val<'a>, _: Seg<'a>) -> Self {
@@ -188,6 +190,10 @@ impl<'a> Datum<'a> for Full<'a> {
 
     fn val(&self) -> &Val<'a> {
         &self.0.value
+    }
+
+    fn value(&self) -> &Value {
+        self.0.value.get()
     }
 
     fn top(value: Val<'a>, seg: Seg<'a>) -> Self {

@@ -353,14 +353,7 @@ impl Eval {
         out: &mut Vec<D>,
     ) -> Found {
         let Operation { left, op, right } = operation;
-        let as_py = |o: &'_ Operand| -> Option<Py<'_>> {
-            match o {
-                Operand::Path(_) => None,
-                Operand::Str(s) => Some(Py::Str(s)),
-                Operand::Int(i) => Some(Py::Int(i128::from(*i))),
-                Operand::Float(f) => Some(Py::Float(*f)),
-            }
-        };
+        let as_py = operand_py;
         let mut results = Vec::new();
         let mut apply = |a: Py<'_>, b: Py<'_>| -> Result<bool, Flow> {
             match pyops::arith(*op, a, b) {
@@ -468,6 +461,16 @@ impl Eval {
             any |= compare_literal(x.value(), *op, literal, e.regex.as_ref())?;
         }
         Ok(any)
+    }
+}
+
+/// A literal operand as a Python object (`None` for a path).
+fn operand_py(o: &Operand) -> Option<Py<'_>> {
+    match o {
+        Operand::Path(_) => None,
+        Operand::Str(s) => Some(Py::Str(s)),
+        Operand::Int(i) => Some(Py::Int(i128::from(*i))),
+        Operand::Float(f) => Some(Py::Float(*f)),
     }
 }
 

@@ -10,7 +10,7 @@
 //! ```
 //! let path = nepho_jsonpath::JsonPath::parse("payload.size").unwrap();
 //! let doc = serde_json::json!({"payload": {"size": 42}});
-//! assert_eq!(path.values(&doc), vec![std::borrow::Cow::Owned(serde_json::json!(42))]);
+//! assert_eq!(path.values(&doc), vec![std::borrow::Cow::<serde_json::Value>::Owned(serde_json::json!(42))]);
 //! ```
 
 use std::borrow::Cow;

@@ -113,7 +113,7 @@ pub(crate) fn template(repl: &str, regex: &Regex) -> Result<Template, String> {
     let mut text = String::new();
     let chars: Vec<char> = repl.chars().collect();
     let mut i = 0;
-    let mut group = |pieces: &mut Vec<Piece>, text: &mut String, n: usize| {
+    let group = |pieces: &mut Vec<Piece>, text: &mut String, n: usize| {
         if n > groups {
             return Err(format!("invalid group reference {n}"));
         }

@@ -19,6 +19,9 @@ use crate::source::{DefinitionFile, LoadError, item_lines, parse_yaml};
 #[derive(Debug, Clone, Default)]
 pub struct MeterDefinitions {
     definitions: Vec<MeterDefinition>,
+    /// Whether Ironic's IPMI sensor notifications are converted too, as
+    /// Ceilometer's notification agent always does (current dialect only).
+    ipmi: bool,
 }
 
 impl MeterDefinitions {
@@ -71,7 +74,7 @@ impl MeterDefinitions {
                 }
             }
         }
-        (MeterDefinitions { definitions }, errors)
+        (MeterDefinitions { definitions, ipmi: dialect == Dialect::Current }, errors)
     }
 
     /// How many definitions loaded.
@@ -95,6 +98,9 @@ impl MeterDefinitions {
             return Err("the notification has no event_type".into());
         };
         let mut samples = Vec::new();
+        if self.ipmi && crate::ipmi::handles(event_type) {
+            samples.extend(crate::ipmi::convert(notification, warnings));
+        }
         for definition in &self.definitions {
             if definition.matches(event_type) {
                 samples.extend(definition.to_samples(notification, warnings)?);
