@@ -26,7 +26,10 @@ fn unit_symbol(unit: &str) -> &str {
 
 /// Python's `float()` of one token, with Python's error text.
 fn python_float(token: &str) -> Result<f64, String> {
-    token.trim().parse::<f64>().map_err(|_| format!("could not convert string to float: '{token}'"))
+    token
+        .trim()
+        .parse::<f64>()
+        .map_err(|_| format!("could not convert string to float: '{token}'"))
 }
 
 /// `"26 (+/- 0.500) degrees C"` → `(26.0, "C")`.
@@ -47,8 +50,15 @@ fn sensor_sample(
     let sensor_id = record.get("Sensor ID").and_then(Value::as_str);
     let node = payload.get("node_uuid");
     let (Some(sensor_id), Some(node)) = (sensor_id, node) else {
-        let key = if sensor_id.is_none() { "Sensor ID" } else { "node_uuid" };
-        return Err(("missing id".into(), format!("missing key in payload: '{key}'")));
+        let key = if sensor_id.is_none() {
+            "Sensor ID"
+        } else {
+            "node_uuid"
+        };
+        return Err((
+            "missing id".into(),
+            format!("missing key in payload: '{key}'"),
+        ));
     };
     let node = crate::meters::python_str(node);
     let resource_id = format!("{node}-{}", sensor_id.to_lowercase().replace(' ', "_"));
@@ -65,10 +75,20 @@ fn sensor_sample(
     let (volume, unit) = parse_reading(&reading).map_err(|e| (resource_id.clone(), e))?;
     let mut metadata = record.clone();
     metadata.insert("node".into(), Value::String(node));
-    metadata.insert("event_type".into(), payload.get("event_type").cloned().unwrap_or(Value::Null));
-    metadata.insert("host".into(), notification.get("publisher_id").cloned().unwrap_or(Value::Null));
+    metadata.insert(
+        "event_type".into(),
+        payload.get("event_type").cloned().unwrap_or(Value::Null),
+    );
+    metadata.insert(
+        "host".into(),
+        notification
+            .get("publisher_id")
+            .cloned()
+            .unwrap_or(Value::Null),
+    );
     let timestamp = payload.get("timestamp").cloned().unwrap_or(Value::Null);
-    let timestamp = crate::timeutil::isotime_of(&timestamp).map_err(|e| (resource_id.clone(), e))?;
+    let timestamp =
+        crate::timeutil::isotime_of(&timestamp).map_err(|e| (resource_id.clone(), e))?;
     Ok(Some(MeterSample {
         name: Value::String(format!("hardware.ipmi.{}", metric.to_lowercase())),
         meter_type: Value::String("gauge".into()),
@@ -88,15 +108,21 @@ fn sensor_sample(
 pub fn convert(notification: &Value, warnings: &mut Warnings) -> Vec<MeterSample> {
     let mut samples = Vec::new();
     for metric in METRICS {
-        let Some(Value::Object(sensors)) = notification.pointer(&format!("/payload/payload/{metric}")) else {
+        let Some(Value::Object(sensors)) =
+            notification.pointer(&format!("/payload/payload/{metric}"))
+        else {
             continue;
         };
         for record in sensors.values() {
-            let Value::Object(record) = record else { continue };
+            let Value::Object(record) = record else {
+                continue;
+            };
             match sensor_sample(notification, metric, record) {
                 Ok(Some(sample)) => samples.push(sample),
                 Ok(None) => {}
-                Err((resource, error)) => warnings.push(format!("invalid sensor data for {resource}: {error}")),
+                Err((resource, error)) => {
+                    warnings.push(format!("invalid sensor data for {resource}: {error}"))
+                }
             }
         }
     }
@@ -109,9 +135,15 @@ mod tests {
 
     #[test]
     fn readings_parse_as_ceilometer_parses_them() {
-        assert_eq!(parse_reading("26 (+/- 0.500) degrees C"), Ok((26.0, "C".into())));
+        assert_eq!(
+            parse_reading("26 (+/- 0.500) degrees C"),
+            Ok((26.0, "C".into()))
+        );
         assert_eq!(parse_reading("12.250 Volts"), Ok((12.25, "V".into())));
-        assert_eq!(parse_reading("some bad stuff"), Err("could not convert string to float: 'some'".into()));
+        assert_eq!(
+            parse_reading("some bad stuff"),
+            Err("could not convert string to float: 'some'".into())
+        );
         assert!(parse_reading("42").is_err());
     }
 }

@@ -425,7 +425,8 @@ impl MapValues {
                 } else {
                     python::casefold(text)
                 };
-                self.values.iter().find(|(k, _)| *k == folded)
+                // Folding may merge keys; the last one wins, as in a dict comprehension.
+                self.values.iter().rev().find(|(k, _)| *k == folded)
             }
             Value::Number(_) | Value::Bool(_) => self
                 .values

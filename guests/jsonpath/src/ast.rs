@@ -67,6 +67,8 @@ pub(crate) struct Split {
 pub(crate) struct Sub {
     pub(crate) pattern: String,
     pub(crate) regex: Regex,
+    /// See [`crate::pyregex::nonempty_variant`].
+    pub(crate) nonempty: Option<Regex>,
     pub(crate) repl: String,
     /// The parsed replacement, or the error Python's `re.sub` would raise.
     pub(crate) template: Result<Template, String>,
@@ -87,7 +89,7 @@ pub(crate) enum ArithOp {
 pub(crate) enum Operand {
     Path(Node),
     Str(String),
-    Int(i64),
+    Int(i128),
     Float(f64),
 }
 
@@ -116,7 +118,7 @@ pub(crate) enum CmpOp {
 #[derive(Debug, Clone)]
 pub(crate) enum Literal {
     Str(String),
-    Int(i64),
+    Int(i128),
     Float(f64),
     Bool(bool),
 }
@@ -129,9 +131,64 @@ pub(crate) struct Expression {
     /// For `~` with a string literal: the compiled pattern, or the error
     /// Python raises when it compiles it.
     pub(crate) regex: Option<Result<Regex, String>>,
+    /// When the target is a plain field path from the element (`@.a.b`,
+    /// `a`, `$.a`), its keys: evaluated without building datums.
+    pub(crate) simple: Option<Vec<String>>,
+}
+
+/// The keys of a target that only walks single named fields.
+fn simple_keys(node: &Node) -> Option<Vec<String>> {
+    let steps = match node {
+        Node::Chain(steps) => steps.as_slice(),
+        other => std::slice::from_ref(other),
+    };
+    let mut keys = Vec::new();
+    for step in steps {
+        match step {
+            Node::This => {}
+            // Inside a filter the root is the element itself.
+            Node::Root => keys.clear(),
+            Node::Fields(f) if f.len() == 1 && f[0] != "*" => keys.push(f[0].clone()),
+            _ => return None,
+        }
+    }
+    Some(keys)
 }
 
 impl Node {
+    /// The nodes directly below this one.
+    fn children(&self) -> Vec<&Node> {
+        match self {
+            Node::Child(l, r)
+            | Node::Descendants(l, r)
+            | Node::Where(l, r)
+            | Node::Union(l, r)
+            | Node::Intersect(l, r) => vec![&**l, &**r],
+            Node::Chain(steps) => steps.iter().collect(),
+            Node::Sorted(Some(keys)) => keys.iter().map(|k| &k.path).collect(),
+            Node::Operation(op) => [&op.left, &op.right]
+                .into_iter()
+                .filter_map(|o| match o {
+                    Operand::Path(p) => Some(p),
+                    _ => None,
+                })
+                .collect(),
+            Node::Filter(exprs) => exprs.iter().map(|e| &e.target).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// How deep the tree is (computed without recursion).
+    pub(crate) fn depth(&self) -> usize {
+        let mut deepest = 0;
+        let mut stack = vec![(self, 1)];
+        while let Some((node, depth)) = stack.pop() {
+            deepest = deepest.max(depth);
+            stack.extend(node.children().into_iter().map(|c| (c, depth + 1)));
+        }
+        deepest
+    }
+
     /// Whether `` `parent` `` occurs anywhere (evaluation then keeps contexts).
     pub(crate) fn uses_parent(&self) -> bool {
         match self {
@@ -195,9 +252,14 @@ impl Node {
             Node::Filter(exprs) => Node::Filter(
                 exprs
                     .into_iter()
-                    .map(|e| Expression {
-                        target: e.target.flatten(),
-                        ..e
+                    .map(|e| {
+                        let target = e.target.flatten();
+                        let simple = simple_keys(&target);
+                        Expression {
+                            target,
+                            simple,
+                            ..e
+                        }
                     })
                     .collect(),
             ),

@@ -10,6 +10,20 @@ use std::rc::Rc;
 
 use serde_json::Value;
 
+/// What upstream's `` `parent` `` yields for a datum without context: the
+/// Python `None` itself rather than a datum holding it. Most nodes treat it
+/// as a null value; reading its `.value` (a final match, an operand, a
+/// filter item) raises. Told apart from real nulls by its address.
+pub(crate) static NONE: Value = Value::Null;
+
+/// A null value, for `DatumInContext.wrap(None)`.
+pub(crate) static NULL: Value = Value::Null;
+
+/// Whether a value is [`NONE`].
+pub(crate) fn is_none_object(value: &Value) -> bool {
+    std::ptr::eq(value, &NONE)
+}
+
 /// A value: borrowed from the document, or computed.
 #[derive(Debug, Clone)]
 pub(crate) enum Val<'a> {

@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 use serde_json::Value;
 
 use crate::ast::{CmpOp, Expression, Literal, Node, Operand, Operation, SortKey, Split, Sub};
-use crate::datum::{Datum, Lean, Seg, Val};
+use crate::datum::{Datum, Lean, NONE, NULL, Seg, Val, is_none_object};
 use crate::pyops::{self, Py, PyError};
 use crate::pyregex;
 
@@ -90,12 +90,12 @@ impl Eval {
     /// `node.find(d)`, where a `SortedThis` result that is not a list stays [`Flow::Bare`].
     fn find<'b, D: Datum<'b>>(&self, node: &Node, d: &D, raw: bool, out: &mut Vec<D>) -> Found {
         match node {
-            Node::Root => out.push(d.root()),
-            Node::This => out.push(d.clone()),
-            Node::Parent => match d.parent() {
-                Some(p) => out.push(p),
-                None => return Err(raised("`parent` of a value without context")),
-            },
+            Node::Root => out.push(unwrap_none(d.root())),
+            Node::This => out.push(unwrap_none(d.clone())),
+            Node::Parent => out.push(
+                d.parent()
+                    .unwrap_or_else(|| D::top(Val::Doc(&NONE), Seg::This)),
+            ),
             Node::Fields(names) => fields(names, d, out),
             Node::Index(i) => index(*i, d, out)?,
             Node::Slice(start, end) => self.slice(*start, *end, d, out)?,
@@ -116,6 +116,7 @@ impl Eval {
                     Err(e) => return Err(e),
                 }
                 for x in &tops {
+                    no_value_attribute(x)?;
                     self.descend(right, x, out)?;
                 }
             }
@@ -183,6 +184,15 @@ impl Eval {
         }
         match first {
             Node::Root => return self.chain(rest, &d.root(), false, out),
+            Node::This => return self.chain(rest, d, false, out),
+            Node::Slice(start, end) if d.value().is_array() => {
+                for i in slice_range(d.value().as_array().map_or(0, Vec::len), *start, *end) {
+                    if let Some(v) = d.val().item(i) {
+                        self.chain(rest, &d.child(v, || Seg::Index(i as i64)), false, out)?;
+                    }
+                }
+                return Ok(());
+            }
             Node::Fields(names) if names.len() == 1 && names[0] != "*" => {
                 if let Some((value, key)) = d.val().field(&names[0]) {
                     let next = d.child(value, || Seg::Field(key));
@@ -283,6 +293,7 @@ impl Eval {
                 "AttributeError: the document has no attribute 'value'",
             ));
         }
+        no_value_attribute(d)?;
         let sorted = match (d.value(), keys) {
             (Value::Array(items), _) => {
                 let mut refs: Vec<&Value> = items.iter().collect();
@@ -332,6 +343,8 @@ impl Eval {
             let ([l], [r]) = (l.as_slice(), r.as_slice()) else {
                 continue;
             };
+            no_value_attribute(l)?;
+            no_value_attribute(r)?;
             if pyops::values_eq(l.value(), r.value()) {
                 continue;
             }
@@ -374,6 +387,8 @@ impl Eval {
                     return Ok(());
                 }
                 for (x, y) in lv.iter().zip(&rv) {
+                    no_value_attribute(x)?;
+                    no_value_attribute(y)?;
                     if !apply(Py::of(x.value()), Py::of(y.value()))? {
                         return Ok(());
                     }
@@ -384,6 +399,7 @@ impl Eval {
                 self.find_list(l, d, raw, &mut lv)?;
                 let Some(b) = as_py(lit) else { return Ok(()) };
                 for x in &lv {
+                    no_value_attribute(x)?;
                     if !apply(Py::of(x.value()), b)? {
                         return Ok(());
                     }
@@ -394,6 +410,7 @@ impl Eval {
                 self.find_list(r, d, raw, &mut rv)?;
                 let Some(a) = as_py(lit) else { return Ok(()) };
                 for y in &rv {
+                    no_value_attribute(y)?;
                     if !apply(a, Py::of(y.value()))? {
                         return Ok(());
                     }
@@ -425,15 +442,15 @@ impl Eval {
         let Value::Array(items) = d.value() else {
             return Ok(());
         };
+        let mut scratch: Vec<D> = Vec::new();
         for i in 0..items.len() {
             let Some(item) = d.val().item(i) else {
                 continue;
             };
-            let element = D::top(item.clone(), Seg::This);
             // Every expression is evaluated (no short circuit upstream).
             let mut all = true;
             for e in expressions {
-                all &= self.holds(e, &element)?;
+                all &= self.holds(e, &item, &mut scratch)?;
             }
             if all {
                 out.push(d.child(item, || Seg::Index(i as i64)));
@@ -443,9 +460,31 @@ impl Eval {
     }
 
     /// Whether `Expression.find` returns something truthy.
-    fn holds<'b, D: Datum<'b>>(&self, e: &Expression, element: &D) -> Result<bool, Flow> {
-        let mut found = Vec::new();
-        match self.find(&e.target, element, false, &mut found) {
+    fn holds<'b, D: Datum<'b>>(
+        &self,
+        e: &Expression,
+        item: &Val<'b>,
+        found: &mut Vec<D>,
+    ) -> Result<bool, Flow> {
+        if let Some(keys) = &e.simple {
+            let mut value = item.get();
+            for key in keys {
+                match value {
+                    Value::Object(map) => match map.get(key) {
+                        Some(v) => value = v,
+                        None => return Ok(false),
+                    },
+                    _ => return Ok(false),
+                }
+            }
+            return match &e.comparison {
+                None => Ok(true),
+                Some((op, literal)) => compare_literal(value, *op, literal, e.regex.as_ref()),
+            };
+        }
+        let element = D::top(item.clone(), Seg::This);
+        found.clear();
+        match self.find(&e.target, &element, false, found) {
             Ok(()) => {}
             Err(Flow::Bare) if e.comparison.is_none() => return Ok(true),
             Err(Flow::Bare) => {
@@ -457,11 +496,31 @@ impl Eval {
             return Ok(!found.is_empty());
         };
         let mut any = false;
-        for x in &found {
+        for x in found.iter() {
+            no_value_attribute(x)?;
             any |= compare_literal(x.value(), *op, literal, e.regex.as_ref())?;
         }
         Ok(any)
     }
+}
+
+/// `DatumInContext.wrap(None)`: the `None` of `` `parent` `` becomes a datum.
+fn unwrap_none<'b, D: Datum<'b>>(d: D) -> D {
+    if is_none_object(d.value()) {
+        D::top(Val::Doc(&NULL), Seg::This)
+    } else {
+        d
+    }
+}
+
+/// Reading `.value` of the `None` of `` `parent` `` raises.
+pub(crate) fn no_value_attribute<'b, D: Datum<'b>>(d: &D) -> Found {
+    if is_none_object(d.value()) {
+        return Err(raised(
+            "AttributeError: 'NoneType' object has no attribute 'value'",
+        ));
+    }
+    Ok(())
 }
 
 /// A literal operand as a Python object (`None` for a path).
@@ -469,7 +528,7 @@ fn operand_py(o: &Operand) -> Option<Py<'_>> {
     match o {
         Operand::Path(_) => None,
         Operand::Str(s) => Some(Py::Str(s)),
-        Operand::Int(i) => Some(Py::Int(i128::from(*i))),
+        Operand::Int(i) => Some(Py::Int(*i)),
         Operand::Float(f) => Some(Py::Float(*f)),
     }
 }
@@ -546,7 +605,7 @@ fn sub_value<'b, D: Datum<'b>>(sub: &Sub, d: &D, out: &mut Vec<D>) -> Found {
         .template
         .as_ref()
         .map_err(|e| raised(format!("re.error: {e}")))?;
-    let replaced = pyregex::sub(&sub.regex, template, s).map_err(raised)?;
+    let replaced = pyregex::sub(&sub.regex, sub.nonempty.as_ref(), template, s).map_err(raised)?;
     if replaced != *s {
         out.push(D::top(Val::owned(Value::String(replaced)), Seg::This));
     }
@@ -583,7 +642,7 @@ fn compare_literal(
         // `isinstance(literal, int)` holds for bools too: the value is `int()`-ed.
         Literal::Int(_) | Literal::Bool(_) => {
             let target = match literal {
-                Literal::Int(i) => i128::from(*i),
+                Literal::Int(i) => *i,
                 Literal::Bool(b) => i128::from(*b),
                 _ => 0,
             };

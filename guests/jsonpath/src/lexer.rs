@@ -107,8 +107,8 @@ pub(crate) enum TokValue {
     Char(char),
     /// `ID`, `NAMED_OPERATOR`, `FILTER_OP`, `WHERE`: the text.
     Str(String),
-    /// `NUMBER` (Python ints are unbounded; this saturates at 64 bits).
-    Int(i64),
+    /// `NUMBER` (Python ints are unbounded; this saturates at 128 bits).
+    Int(i128),
     /// `FLOAT`.
     Float(f64),
     /// `BOOL`.
@@ -147,22 +147,20 @@ pub(crate) fn is_py_space(c: char) -> bool {
 
 /// A lazy tokenizer: like PLY's generator, an error surfaces only when the
 /// parser asks for the token where it happens.
-pub(crate) struct Lexer<'s> {
+pub(crate) struct Lexer {
     chars: Vec<char>,
     pos: usize,
     line: usize,
     latest_newline: usize,
-    _src: &'s str,
 }
 
-impl<'s> Lexer<'s> {
-    pub(crate) fn new(src: &'s str) -> Self {
+impl Lexer {
+    pub(crate) fn new(src: &str) -> Self {
         Lexer {
             chars: src.chars().collect(),
             pos: 0,
             line: 1,
             latest_newline: 0,
-            _src: src,
         }
     }
 
@@ -171,14 +169,9 @@ impl<'s> Lexer<'s> {
     }
 
     fn starts_with(&self, s: &str) -> bool {
-        let mut i = self.pos;
-        for c in s.chars() {
-            if self.peek_at(i) != Some(c) {
-                return false;
-            }
-            i += 1;
-        }
-        true
+        s.chars()
+            .enumerate()
+            .all(|(k, c)| self.peek_at(self.pos + k) == Some(c))
     }
 
     fn token(&self, kind: Tok, value: TokValue, pos: usize) -> Token {
@@ -282,8 +275,8 @@ impl<'s> Lexer<'s> {
                 let text: String = self.chars[start..after].iter().collect();
                 self.pos = after;
                 let value =
-                    text.parse::<i64>()
-                        .unwrap_or(if sign == 1 { i64::MIN } else { i64::MAX });
+                    text.parse::<i128>()
+                        .unwrap_or(if sign == 1 { i128::MIN } else { i128::MAX });
                 return Ok(self.token(Tok::Number, TokValue::Int(value), start));
             }
             match c {

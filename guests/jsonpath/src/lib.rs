@@ -2,10 +2,35 @@
 //! in: jsonpath-rw 1.4 extended by jsonpath-rw-ext 1.2 (`ExtentedJsonPathParser`),
 //! with its quirks (see `docs/compatibility.md` and the reference spec §2.5).
 //!
-//! The parser is the upstream LALR(1) grammar with PLY's conflict resolution
-//! (so `ctxt.user_id|ctxt.user` is `ctxt.(user_id|ctxt).user`, and
-//! arithmetic groups to the right: `a * b + c` is `a * (b + c)`); evaluation
-//! follows each upstream node's `find`, Python semantics included.
+//! * Parsing builds the upstream LALR(1) tables from the upstream grammar with
+//!   PLY's conflict resolution (modules `grammar` and `lalr`), so precedence is
+//!   upstream's: `|` binds tighter than `.` (`ctxt.user_id|ctxt.user` is
+//!   `ctxt.(user_id|ctxt).user`), `where` tighter still, and arithmetic groups
+//!   to the right without operator precedence (`2 * 3 + 4` is 14). The lexer
+//!   reproduces PLY's first-match rule order: `/` is always a sort direction
+//!   (so `B/s` and `x / 2` do not parse), `trueish` is `BOOL ID`.
+//! * Evaluation follows each upstream node's `find`, including the Python
+//!   exceptions it raises ([`JsonPath::try_find`] reports them; [`JsonPath::find`]
+//!   and [`JsonPath::values`] then return nothing) and full paths as
+//!   `str(match.full_path)` prints them (`payload.metrics.[0].value`, `` `this` ``
+//!   for computed values, `` `len` ``).
+//! * Python semantics: `+ - *` on ints, floats, bools, strings and lists;
+//!   filter literals that are ints or bools coerce the value with `int()`;
+//!   `~` is `re.match`; `` `sub` `` is Python 3.7+ `re.sub`.
+//!
+//! Known differences from upstream:
+//! * Object keys iterate in `serde_json::Map` order (sorted, unless the
+//!   `preserve_order` feature is on) where Python keeps document order: this
+//!   affects `*` on objects, `..` and `` `sorted` `` on an object's keys only.
+//! * Python ints are unbounded: integer literals saturate at 128 bits, and
+//!   integer results beyond 64 bits become floats; float results that are
+//!   infinite or NaN have no JSON form and raise.
+//! * Regular expressions run on fancy-regex with Python's `$`, `\Z`, `{,n}`
+//!   and literal-brace syntax translated; other rare syntax differences remain.
+//!   Python's `\d` accepts non-ASCII digits in `NUMBER` tokens and in
+//!   `` `split` `` arguments; only ASCII digits are accepted here.
+//! * An expression ending too early (`a.`) makes upstream crash with an
+//!   `AttributeError`; here it is a [`ParseError`] naming the end of input.
 //!
 //! ```
 //! let path = nepho_jsonpath::JsonPath::parse("payload.size").unwrap();
@@ -88,7 +113,21 @@ pub struct JsonPath {
 impl JsonPath {
     /// Parses an expression.
     pub fn parse(expression: &str) -> Result<JsonPath, ParseError> {
-        let root = parser::parse(expression)?.flatten();
+        // Evaluation recurses along the tree: keep it far from the stack's end.
+        const MAX_TOKENS: usize = 2_000;
+        const MAX_DEPTH: usize = 100;
+        if expression.chars().count() > MAX_TOKENS * 4 {
+            return Err(ParseError {
+                message: "expression too long".into(),
+            });
+        }
+        let root = parser::parse_limited(expression, MAX_TOKENS)?;
+        if root.depth() > MAX_DEPTH {
+            return Err(ParseError {
+                message: format!("expression nested more than {MAX_DEPTH} deep"),
+            });
+        }
+        let root = root.flatten();
         let parents = root.uses_parent();
         Ok(JsonPath { root, parents })
     }
@@ -96,16 +135,20 @@ impl JsonPath {
     fn run<'a, D: Datum<'a>>(&self, root: &'a Value) -> Result<Vec<D>, EvalError> {
         let top = D::top(Val::Doc(root), Seg::This);
         let mut out = Vec::new();
-        Eval {
-            parents: self.parents,
-        }
-        .find_list(&self.root, &top, true, &mut out)
-        .map_err(|e| EvalError {
+        let to_error = |e| EvalError {
             message: match e {
                 Flow::Raised(m) => m,
                 Flow::Bare => "TypeError: not iterable".into(),
             },
-        })?;
+        };
+        Eval {
+            parents: self.parents,
+        }
+        .find_list(&self.root, &top, true, &mut out)
+        .map_err(to_error)?;
+        out.iter()
+            .try_for_each(eval::no_value_attribute)
+            .map_err(to_error)?;
         Ok(out)
     }
 

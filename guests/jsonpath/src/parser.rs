@@ -33,8 +33,9 @@ fn internal() -> ParseError {
     }
 }
 
-/// Parses an expression into its tree.
-pub(crate) fn parse(expression: &str) -> Result<Node, ParseError> {
+/// Parses an expression of at most `max_tokens` tokens into its tree.
+pub(crate) fn parse_limited(expression: &str, max_tokens: usize) -> Result<Node, ParseError> {
+    let mut tokens = 0;
     let tables = tables();
     let mut lexer = Lexer::new(expression);
     let mut states: Vec<u16> = vec![0];
@@ -48,6 +49,12 @@ pub(crate) fn parse(expression: &str) -> Result<Node, ParseError> {
                 states.push(next);
                 values.push(Sem::Token(lookahead));
                 lookahead = lexer.next_token()?;
+                tokens += 1;
+                if tokens > max_tokens {
+                    return Err(ParseError {
+                        message: format!("expression longer than {max_tokens} tokens"),
+                    });
+                }
             }
             Action::Reduce(prod) => {
                 let production = &PRODUCTIONS[prod as usize];
@@ -150,7 +157,7 @@ impl Args {
 
 fn int_of(token: &Token) -> Result<i64, ParseError> {
     match token.value {
-        TokValue::Int(i) => Ok(i),
+        TokValue::Int(i) => Ok(i64::try_from(i).unwrap_or(if i < 0 { i64::MIN } else { i64::MAX })),
         _ => Err(internal()),
     }
 }
@@ -234,6 +241,7 @@ fn reduce(prod: u8, args: Vec<Sem>) -> Result<Sem, ParseError> {
                     target,
                     comparison: None,
                     regex: None,
+                    simple: None,
                 })
             } else {
                 let op = match text_of(args.token()?)?.as_str() {
@@ -260,6 +268,7 @@ fn reduce(prod: u8, args: Vec<Sem>) -> Result<Sem, ParseError> {
                     target,
                     comparison: Some((op, literal)),
                     regex,
+                    simple: None,
                 })
             }
         }
@@ -378,9 +387,11 @@ fn named_operator(token: Token) -> Result<Node, ParseError> {
                 message: format!("bad regex in {name}: {e}"),
             })?;
             let template = pyregex::template(&repl, &regex);
+            let nonempty = pyregex::nonempty_variant(&pattern);
             Node::Sub(Box::new(Sub {
                 pattern,
                 regex,
+                nonempty,
                 repl,
                 template,
             }))

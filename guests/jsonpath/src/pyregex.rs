@@ -79,7 +79,7 @@ fn translate(pattern: &str) -> String {
                 let (lo, hi) = rest.split_once(',').unwrap_or((&rest, ""));
                 let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
                 let quantifier =
-                    closed && digits(lo) && digits(hi) && !(lo.is_empty() && !rest.contains(','));
+                    closed && digits(lo) && digits(hi) && (!lo.is_empty() || rest.contains(','));
                 if quantifier && lo.is_empty() {
                     out.push_str("{0");
                 } else if quantifier {
@@ -223,8 +223,30 @@ fn expand(template: &Template, caps: &Captures<'_>, out: &mut String) {
     }
 }
 
-/// `regex.sub(template, text)` with Python 3.7+ semantics.
-pub(crate) fn sub(regex: &Regex, template: &Template, text: &str) -> Result<String, String> {
+/// For `re.sub` after an empty match: the same pattern, matching only
+/// non-empty text at the start of what it is given. `None` when the pattern
+/// looks at what precedes the match (it is then run on a suffix and would
+/// see a false start).
+pub(crate) fn nonempty_variant(pattern: &str) -> Option<Regex> {
+    let translated = translate(pattern);
+    let context = ["^", "\\A", "\\b", "\\B", "(?<"]
+        .iter()
+        .any(|c| translated.contains(c));
+    if context {
+        return None;
+    }
+    Regex::new(&format!(r"\A(?:{translated})(?<=[\s\S])")).ok()
+}
+
+/// `regex.sub(template, text)` with Python 3.7+ semantics: after an empty
+/// match the next match may not be empty at the same place (Python then
+/// takes the first non-empty alternative there, which `nonempty` finds).
+pub(crate) fn sub(
+    regex: &Regex,
+    nonempty: Option<&Regex>,
+    template: &Template,
+    text: &str,
+) -> Result<String, String> {
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
     let mut pos = 0;
@@ -238,7 +260,21 @@ pub(crate) fn sub(regex: &Regex, template: &Template, text: &str) -> Result<Stri
         };
         let Some(m) = caps.get(0) else { break };
         if must_advance && m.start() == pos && m.end() == pos {
-            // No empty match where the previous match ended: look further on.
+            let longer = match nonempty {
+                Some(aux) => aux.captures(&text[pos..]).map_err(|e| e.to_string())?,
+                None => None,
+            };
+            if let Some((caps, end)) =
+                longer.and_then(|c| c.get(0).map(|m| m.end()).map(|e| (c, e)))
+            {
+                out.push_str(&text[last..pos]);
+                expand(template, &caps, &mut out);
+                last = pos + end;
+                pos = last;
+                must_advance = false;
+                continue;
+            }
+            // No non-empty match here: look further on.
             match text[pos..].chars().next() {
                 Some(c) => pos += c.len_utf8(),
                 None => break,

@@ -74,6 +74,18 @@ fn push(builder: &mut SampleBatchBuilder, sample: &MeterSample, message_id: &str
     builder.push_raw(built);
 }
 
+/// The notification with the event type the host read from the bus when its
+/// body lacks one (oslo.messaging passes it to endpoints separately).
+fn with_event_type(mut notification: Value, event_type: &str) -> Value {
+    if let Some(map) = notification.as_object_mut()
+        && !map.contains_key("event_type")
+        && !event_type.is_empty()
+    {
+        map.insert("event_type".into(), Value::String(event_type.to_owned()));
+    }
+    notification
+}
+
 /// Converts every notification of `batch`; one that fails is logged and skipped.
 pub fn convert_batch(
     definitions: &MeterDefinitions,
@@ -94,6 +106,7 @@ pub fn convert_batch(
                 continue;
             }
         };
+        let parsed = with_event_type(parsed, batch.str(notification.event_type));
         let parsed = match dialect {
             Dialect::Current => envelope::to_current(parsed),
             Dialect::Mitaka => envelope::to_legacy(parsed),

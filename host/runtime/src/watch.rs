@@ -79,9 +79,12 @@ fn relevant(path: &Path, config_file: &Path, plan: Option<&Plan>) -> bool {
     {
         return path.extension().is_some_and(|e| e == "toml");
     }
-    plan.components
-        .iter()
-        .any(|c| matches!(&c.source, ComponentSource::File(p) if p == path))
+    plan.components.iter().any(|c| {
+        matches!(&c.source, ComponentSource::File(p) if p == path)
+            || c.watched
+                .iter()
+                .any(|w| w == path || path.parent() == Some(w.as_path()))
+    })
 }
 
 /// Reloads `set` from `config_file` once. The outcome is also logged.

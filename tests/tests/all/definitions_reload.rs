@@ -53,7 +53,9 @@ fn editing_definitions_changes_samples_within_a_second_and_a_broken_file_is_roll
     site.install("meters.d/10-test.yaml", definitions("test.two").as_bytes());
     assert!(
         eventually(Duration::from_secs(1), || meters(&set) == ["test.two"]),
-        "not applied within a second"
+        "not applied within a second: {:?} {:?}",
+        meters(&set),
+        outcomes.lock().unwrap()
     );
     let took = edited.elapsed();
     assert!(took < Duration::from_secs(1), "took {took:?}");

@@ -42,7 +42,12 @@ fn definitions_of(case: &Value) -> Definitions {
     } else if label.starts_with("inline") {
         Definitions::Inline(case["meter_definition_yaml_or_name"].to_string())
     } else {
-        Definitions::Ipmi(case["meter_definition_yaml_or_name"].as_str().unwrap_or_default().to_owned())
+        Definitions::Ipmi(
+            case["meter_definition_yaml_or_name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        )
     }
 }
 
@@ -116,8 +121,8 @@ fn expected_of(case: &Value) -> Vec<Value> {
         .into_iter()
         .flatten()
         .filter(|s| {
-            !s.get("dropped_by_pipeline")
-                .is_some_and(|d| d.as_bool() == Some(true))
+            s.get("dropped_by_pipeline")
+                .is_none_or(|d| d.as_bool() != Some(true))
         })
         .map(|s| {
             let mut s = s.clone();
@@ -143,11 +148,22 @@ fn expected_of(case: &Value) -> Vec<Value> {
 }
 
 /// Runs one case; returns a description of every difference.
-fn check(index: usize, case: &Value, set: &ComponentSet, name: &str, only: Option<&str>) -> Vec<String> {
+fn check(
+    index: usize,
+    case: &Value,
+    set: &ComponentSet,
+    name: &str,
+    only: Option<&str>,
+) -> Vec<String> {
     let body = notification_of(case);
     let parsed: Value = serde_json::from_str(&body).expect("fixture is JSON");
     let mut batch = NotificationBatchBuilder::default();
-    batch.push_json(&body, &parsed);
+    let event_type = case["event_type"].as_str().unwrap_or_default();
+    let priority = parsed
+        .get("priority")
+        .and_then(Value::as_str)
+        .unwrap_or("info");
+    batch.push(event_type, &priority.to_ascii_lowercase(), &body);
     let label = format!(
         "case {index} ({})",
         case["notification_file"].as_str().unwrap_or("inline")

@@ -84,10 +84,10 @@ impl Site {
     }
 
     pub fn plan(&self) -> Plan {
-        if let Some(config) = &self.deferred_config {
-            if !self.config_path().exists() {
-                self.write_config(config);
-            }
+        if let Some(config) = &self.deferred_config
+            && !self.config_path().exists()
+        {
+            self.write_config(config);
         }
         Plan::load(&self.config_path()).unwrap_or_else(|e| panic!("plan does not load:\n{e}"))
     }

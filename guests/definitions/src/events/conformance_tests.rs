@@ -153,3 +153,25 @@ fn traits_come_in_ceilometers_order() {
     ];
     assert_eq!(names, expected);
 }
+
+#[test]
+fn legacy_envelopes_convert_like_their_current_form() {
+    let definitions = definitions();
+    let legacy_dir = fixtures().join("notifications/legacy");
+    let mut compared = 0;
+    for entry in std::fs::read_dir(&legacy_dir).expect("the legacy notifications") {
+        let path = entry.expect("a directory entry").path();
+        let current_path = fixtures()
+            .join("notifications")
+            .join(path.file_name().expect("a file name"));
+        if !current_path.exists() {
+            continue;
+        }
+        let legacy = definitions.convert(&read_json(&path), None);
+        let current = definitions.convert(&read_json(&current_path), Some("info"));
+        assert_eq!(legacy.is_ok(), current.is_ok(), "{}", path.display());
+        assert_eq!(legacy.ok(), current.ok(), "{}", path.display());
+        compared += 1;
+    }
+    assert_eq!(compared, 115);
+}

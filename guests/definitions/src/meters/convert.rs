@@ -119,10 +119,8 @@ impl MeterDefinition {
             } else {
                 !parsed.values.is_empty() && !parsed.values[0].is_null()
             };
-            if keep {
-                if let Some(slot) = draft.slot(attribute) {
-                    *slot = parsed.values;
-                }
+            if keep && let Some(slot) = draft.slot(attribute) {
+                *slot = parsed.values;
             }
         }
         let metadata = Value::Object(metadata);

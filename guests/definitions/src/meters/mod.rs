@@ -52,16 +52,16 @@ impl MeterDefinitions {
             for (index, item) in items.iter().enumerate().rev() {
                 let name = item.get("name").map(python_str);
                 let line = lines.get(index).copied().unwrap_or(1);
-                if let Some(name) = &name {
-                    if definitions.iter().any(|d| &d.name == name) {
-                        errors.push(LoadError::new(
-                            file,
-                            line,
-                            Some(name),
-                            format!("Skipping duplicate meter definition {name}"),
-                        ));
-                        continue;
-                    }
+                if let Some(name) = &name
+                    && definitions.iter().any(|d| &d.name == name)
+                {
+                    errors.push(LoadError::new(
+                        file,
+                        line,
+                        Some(name),
+                        format!("Skipping duplicate meter definition {name}"),
+                    ));
+                    continue;
                 }
                 match MeterDefinition::new(item, dialect) {
                     Ok(definition) => definitions.push(definition),
@@ -74,7 +74,13 @@ impl MeterDefinitions {
                 }
             }
         }
-        (MeterDefinitions { definitions, ipmi: dialect == Dialect::Current }, errors)
+        (
+            MeterDefinitions {
+                definitions,
+                ipmi: dialect == Dialect::Current,
+            },
+            errors,
+        )
     }
 
     /// How many definitions loaded.
