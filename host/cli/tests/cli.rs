@@ -79,3 +79,95 @@ fn validate_accepts_the_embedded_defaults_and_components_describes_them() {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }
 }
+
+const NOTIFICATION: &str = r#"{"event_type": "test.create", "publisher_id": "compute.host1",
+  "ctxt": {"request_id": "req-1"}, "metadata": {"message_id": "m-1", "timestamp": "2015-06-19T09:19:35.786893"},
+  "payload": {"volume": 2, "resource_id": "r-1", "project_id": "p-1", "tenant_id": "p-1"}}"#;
+
+#[test]
+fn meters_test_prints_samples_and_reports_a_broken_definition_by_file_line_and_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let definitions = dir.path().join("meters.d");
+    std::fs::create_dir(&definitions).unwrap();
+    std::fs::write(
+        definitions.join("10-test.yaml"),
+        "---\nmetric:\n  - name: test.good\n    event_type: test.create\n    type: gauge\n    unit: B\n    \
+         volume: $.payload.volume\n    resource_id: $.payload.resource_id\n    project_id: $.payload.project_id\n  \
+         - name: test.percent\n    event_type: test.create\n    type: gauge\n    unit: '%'\n    \
+         volume: $.payload.volume\n    resource_id: $.payload.resource_id\n",
+    )
+    .unwrap();
+    let notification = dir.path().join("n.json");
+    std::fs::write(&notification, NOTIFICATION).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_nephometer"))
+        .args(["meters", "test", "--definitions"])
+        .arg(&definitions)
+        .arg("--cache-dir")
+        .arg(dir.path())
+        .arg(&notification)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let samples: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(samples.len(), 1, "{stdout}");
+    let sample = &samples[0];
+    assert_eq!(sample["name"], "test.good");
+    assert_eq!(sample["volume"], 2.0);
+    assert_eq!(sample["project_id"], "p-1");
+    assert_eq!(sample["timestamp"], "2015-06-19T09:19:35.786893+00:00");
+    for key in [
+        "type",
+        "unit",
+        "user_id",
+        "resource_id",
+        "resource_metadata",
+        "source",
+        "id",
+    ] {
+        assert!(sample.get(key).is_some(), "missing {key}: {sample}");
+    }
+    let file = definitions.join("10-test.yaml").display().to_string();
+    assert!(
+        stderr.contains(&format!(
+            "{file}:10: definition `test.percent`: Error loading meter definition"
+        )) && stderr.contains("Parse error in JSONPath specification '%'"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn events_test_prints_events_with_the_shipped_definitions() {
+    let dir = tempfile::tempdir().unwrap();
+    let notification = dir.path().join("n.json");
+    std::fs::write(&notification, NOTIFICATION).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_nephometer"))
+        .args(["events", "test", "--cache-dir"])
+        .arg(dir.path())
+        .arg(&notification)
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let event: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one event");
+    assert_eq!(event["event_type"], "test.create");
+    assert_eq!(event["message_id"], "m-1");
+    assert_eq!(event["generated"], "2015-06-19T09:19:35.786893");
+    let traits = event["traits"].as_array().expect("traits");
+    assert!(
+        traits.contains(&serde_json::json!(["service", 1, "compute.host1"])),
+        "{traits:?}"
+    );
+    assert!(
+        traits.contains(&serde_json::json!(["request_id", 1, "req-1"])),
+        "{traits:?}"
+    );
+}

@@ -14,6 +14,8 @@ mod diagnostic;
 mod files;
 mod plan;
 mod sandbox;
+#[cfg(test)]
+mod tests;
 
 pub use agent_config::{ComponentSource, ComponentSpec};
 pub use capability::Capability;

@@ -336,7 +336,9 @@ impl<'a> PolicyLayers<'a> {
         for layer in &chain {
             layer.apply(&mut sandbox, &mut already_reported);
         }
-        for layer in &chain {
+        // Only the most specific `env` reaches the component; the ones it
+        // replaced need no grant.
+        if let Some(layer) = chain.iter().rev().find(|layer| layer.sets_env()) {
             layer.check_env_grant(&sandbox, errors);
         }
         sandbox

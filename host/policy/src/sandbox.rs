@@ -42,7 +42,7 @@ pub struct Sandbox {
     /// Restart behaviour after traps.
     pub restart: RestartPolicy,
     /// The policy layers that contributed, from the most general to the most
-    /// specific (for example `defaults (policies/default.toml:4:1)`).
+    /// specific (for example `defaults (policies/default.toml)`).
     pub applied: Vec<String>,
 }
 
@@ -184,6 +184,11 @@ impl Layer<'_> {
             self.label,
             Location::file(self.file).file.display()
         ));
+    }
+
+    /// Whether this layer sets `env` (and so replaces the env of the layers below).
+    pub(crate) fn sets_env(&self) -> bool {
+        self.limits.env.is_some()
     }
 
     /// Checks what can only be checked once all layers are applied.
