@@ -28,4 +28,4 @@ taskset -c 0 "$venv/bin/python" tests/bench/ceilometer/bench_notifications.py --
     --input "$stream" --json-out "$out/ceilometer_stream.json" | tail -1
 echo "== Nephometer"
 cargo bench -q -p nepho-tests --bench meters --no-run
-taskset -c 0 cargo bench -q -p nepho-tests --bench meters -- "$stream" "$meters" "$out/ceilometer_verify.json"
+taskset -c 0 cargo bench -q -p nepho-tests --bench meters -- "$PWD/$stream" "$(realpath "$meters")" "$PWD/$out/ceilometer_verify.json"

@@ -152,6 +152,10 @@ fn main() -> anyhow::Result<()> {
         .collect();
     let n = lines.len() as f64;
     let (native_s, native_totals) = native(&lines, meters_yaml)?;
+    if std::env::var_os("NEPHO_BENCH_NATIVE_ONLY").is_some() {
+        println!("native: {:.0} notifications/s", n / native_s);
+        return Ok(());
+    }
     let (component_s, component_totals) = through_component(&lines, meters_yaml)?;
     anyhow::ensure!(
         native_totals == component_totals,

@@ -98,7 +98,7 @@ fn sensor_sample(
         project_id: payload.get("project_id").cloned().unwrap_or(Value::Null),
         resource_id: Value::String(resource_id),
         timestamp,
-        resource_metadata: Value::Object(metadata),
+        resource_metadata: std::sync::Arc::new(Value::Object(metadata)),
     }))
 }
 

@@ -7,6 +7,9 @@ use nepho_definitions::meters::{
 use nepho_guest::meter::{NotificationBatch, SampleBatch, log};
 use nepho_guest::transformer::{MeterType, Sample};
 use nepho_guest::{BatchText, SampleBatchBuilder};
+use std::sync::Arc;
+
+use nepho_guest::transformer::Span;
 use serde_json::Value;
 
 fn meter_type(value: &Value) -> Option<MeterType> {
@@ -25,9 +28,19 @@ fn optional_text(
     (!value.is_null()).then(|| builder.text(&python_str(value)))
 }
 
+/// The metadata last written to the arena, so samples of one notification
+/// that share their metadata share its text too.
+type SharedMetadata = Option<(Arc<Value>, Span)>;
+
 /// Appends `sample` (the `index`-th of its notification) unless its volume
 /// or type is unusable, which is logged.
-fn push(builder: &mut SampleBatchBuilder, sample: &MeterSample, message_id: &str, index: usize) {
+fn push(
+    builder: &mut SampleBatchBuilder,
+    previous_metadata: &mut SharedMetadata,
+    sample: &MeterSample,
+    message_id: &str,
+    index: usize,
+) {
     let name = python_str(&sample.name);
     let Some(volume) = volume_number(&sample.volume) else {
         let reason = if sample.volume.is_null() {
@@ -52,7 +65,14 @@ fn push(builder: &mut SampleBatchBuilder, sample: &MeterSample, message_id: &str
         return;
     };
     let id = nepho_definitions::sample_id(message_id, &name, index);
-    let metadata = sample.resource_metadata.to_string();
+    let metadata = match previous_metadata {
+        Some((shared, span)) if Arc::ptr_eq(shared, &sample.resource_metadata) => *span,
+        _ => {
+            let span = builder.text(&sample.resource_metadata.to_string());
+            *previous_metadata = Some((Arc::clone(&sample.resource_metadata), span));
+            span
+        }
+    };
     let built = Sample {
         name: builder.text(&name),
         type_: kind,
@@ -66,7 +86,7 @@ fn push(builder: &mut SampleBatchBuilder, sample: &MeterSample, message_id: &str
             builder.text(&python_str(&sample.resource_id))
         },
         timestamp: builder.text(&sample.timestamp),
-        resource_metadata: builder.text(&metadata),
+        resource_metadata: metadata,
         source: builder.text("openstack"),
         id: builder.text(&id),
         monotonic_time: None,
@@ -114,8 +134,15 @@ pub fn convert_batch(
         let message_id = envelope::message_id(&parsed).unwrap_or_default();
         match definitions.convert(&parsed, &mut warnings) {
             Ok(samples) => {
+                let mut previous_metadata = None;
                 for (index, sample) in samples.iter().enumerate() {
-                    push(&mut builder, sample, &message_id, index);
+                    push(
+                        &mut builder,
+                        &mut previous_metadata,
+                        sample,
+                        &message_id,
+                        index,
+                    );
                 }
             }
             Err(error) => log::log(

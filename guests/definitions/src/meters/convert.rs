@@ -2,6 +2,8 @@
 //! one notification through one definition.
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
@@ -28,8 +30,9 @@ pub struct MeterSample {
     pub resource_id: Value,
     /// The timestamp as Ceilometer serialises it.
     pub timestamp: String,
-    /// Resource metadata (a JSON object).
-    pub resource_metadata: Value,
+    /// Resource metadata (a JSON object), shared by the samples of a
+    /// notification that have the same metadata.
+    pub resource_metadata: Arc<Value>,
 }
 
 /// Everything a conversion reports besides its samples.
@@ -74,11 +77,13 @@ fn text(value: &str) -> Cow<'static, Value> {
 
 impl MeterDefinition {
     /// Converts `notification` (which this definition matched) into samples,
-    /// appending warnings. An error means the notification cannot be
+    /// appending warnings. `defaults` holds the notification's default
+    /// metadata, computed once for all definitions that need it. An error means the notification cannot be
     /// converted at all (an unparseable timestamp).
     pub fn to_samples(
         &self,
         notification: &Value,
+        defaults: &OnceCell<Arc<Value>>,
         warnings: &mut Warnings,
     ) -> Result<Vec<MeterSample>, String> {
         let lookup = !self.lookup.is_empty();
@@ -123,7 +128,11 @@ impl MeterDefinition {
                 *slot = parsed.values;
             }
         }
-        let metadata = Value::Object(metadata);
+        let metadata = if metadata.is_empty() {
+            Arc::clone(defaults.get_or_init(|| Arc::new(default_metadata(notification))))
+        } else {
+            Arc::new(Value::Object(metadata))
+        };
         if !lookup {
             let sample = self.finish(
                 notification,
@@ -188,7 +197,7 @@ impl MeterDefinition {
         &self,
         notification: &Value,
         row: [Cow<'_, Value>; 8],
-        metadata: &Value,
+        metadata: &Arc<Value>,
     ) -> Result<MeterSample, String> {
         let [
             name,
@@ -200,11 +209,7 @@ impl MeterDefinition {
             project_id,
             resource_id,
         ] = row;
-        let resource_metadata = if truthy(metadata) {
-            metadata.clone()
-        } else {
-            default_metadata(notification)
-        };
+        let resource_metadata = Arc::clone(metadata);
         let timestamp = if truthy(&timestamp) {
             timestamp.into_owned()
         } else {

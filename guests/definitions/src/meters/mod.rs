@@ -15,10 +15,16 @@ use serde_json::Value;
 
 use crate::source::{DefinitionFile, LoadError, item_lines, parse_yaml};
 
+/// How many distinct event types the match cache remembers.
+const MATCH_CACHE_LIMIT: usize = 4096;
+
 /// Every loaded meter definition, in Ceilometer's emission order.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct MeterDefinitions {
     definitions: Vec<MeterDefinition>,
+    /// The definitions matching each event type seen (pattern matching is
+    /// the same for every notification of a type).
+    matches: std::sync::RwLock<std::collections::HashMap<String, std::sync::Arc<[usize]>>>,
     /// Whether Ironic's IPMI sensor notifications are converted too, as
     /// Ceilometer's notification agent always does (current dialect only).
     ipmi: bool,
@@ -77,10 +83,33 @@ impl MeterDefinitions {
         (
             MeterDefinitions {
                 definitions,
+                matches: Default::default(),
                 ipmi: dialect == Dialect::Current,
             },
             errors,
         )
+    }
+
+    /// The indices of the definitions matching `event_type`, cached.
+    fn matching(&self, event_type: &str) -> std::sync::Arc<[usize]> {
+        if let Some(found) = self
+            .matches
+            .read()
+            .ok()
+            .and_then(|m| m.get(event_type).cloned())
+        {
+            return found;
+        }
+        let found: std::sync::Arc<[usize]> = (0..self.definitions.len())
+            .filter(|&i| self.definitions[i].matches(event_type))
+            .collect();
+        if let Ok(mut cache) = self.matches.write() {
+            if cache.len() >= MATCH_CACHE_LIMIT {
+                cache.clear();
+            }
+            cache.insert(event_type.to_owned(), std::sync::Arc::clone(&found));
+        }
+        found
     }
 
     /// How many definitions loaded.
@@ -104,13 +133,13 @@ impl MeterDefinitions {
             return Err("the notification has no event_type".into());
         };
         let mut samples = Vec::new();
+        let defaults = std::cell::OnceCell::new();
         if self.ipmi && crate::ipmi::handles(event_type) {
             samples.extend(crate::ipmi::convert(notification, warnings));
         }
-        for definition in &self.definitions {
-            if definition.matches(event_type) {
-                samples.extend(definition.to_samples(notification, warnings)?);
-            }
+        for &index in self.matching(event_type).iter() {
+            let definition = &self.definitions[index];
+            samples.extend(definition.to_samples(notification, &defaults, warnings)?);
         }
         Ok(samples)
     }
