@@ -10,7 +10,8 @@ const MAX_INSTANCES: usize = 64;
 const MAX_TABLES: usize = 64;
 const MAX_MEMORIES: usize = 16;
 
-/// A [`ResourceLimiter`] that caps linear memory (all memories of the store together).
+/// A [`ResourceLimiter`] that caps each linear memory of the store (a component
+/// built from Rust has one).
 pub(crate) struct MemoryCap {
     max_bytes: u64,
     refused: bool,
