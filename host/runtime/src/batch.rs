@@ -162,6 +162,42 @@ pub enum OutputError {
     Malformed(String),
 }
 
+/// Refuses output over the policy's record or byte limit.
+fn check_limits(
+    count: u64,
+    bytes: u64,
+    max_records: u64,
+    max_bytes: u64,
+) -> Result<(), OutputError> {
+    if count > max_records {
+        return Err(OutputError::TooManyRecords {
+            count,
+            limit: max_records,
+        });
+    }
+    if bytes > max_bytes {
+        return Err(OutputError::TooManyBytes {
+            bytes,
+            limit: max_bytes,
+        });
+    }
+    Ok(())
+}
+
+/// The arena as text, or why it is not UTF-8.
+fn utf8_text(text: &[u8]) -> Result<&str, OutputError> {
+    std::str::from_utf8(text)
+        .map_err(|e| OutputError::Malformed(format!("text is not UTF-8 ({e})")))
+}
+
+/// Whether `span` lies inside `text` on character boundaries.
+fn span_within(text: &str, span: Span) -> bool {
+    let start = span.start as usize;
+    start.checked_add(span.len as usize).is_some_and(|end| {
+        end <= text.len() && text.is_char_boundary(start) && text.is_char_boundary(end)
+    })
+}
+
 /// Checks a batch a component returned: sizes within the limits, text valid
 /// UTF-8, every span inside the text and on character boundaries.
 pub fn check_sample_batch(
@@ -169,40 +205,23 @@ pub fn check_sample_batch(
     max_records: u64,
     max_bytes: u64,
 ) -> Result<(), OutputError> {
-    let count = batch.samples.len() as u64;
-    if count > max_records {
-        return Err(OutputError::TooManyRecords {
-            count,
-            limit: max_records,
-        });
-    }
-    let bytes = batch.size_bytes();
-    if bytes > max_bytes {
-        return Err(OutputError::TooManyBytes {
-            bytes,
-            limit: max_bytes,
-        });
-    }
-    let text = std::str::from_utf8(&batch.text)
-        .map_err(|e| OutputError::Malformed(format!("text is not UTF-8 ({e})")))?;
+    check_limits(
+        batch.samples.len() as u64,
+        batch.size_bytes(),
+        max_records,
+        max_bytes,
+    )?;
+    let text = utf8_text(&batch.text)?;
     let check = |index: usize, field: &str, span: Span| -> Result<(), OutputError> {
-        let start = span.start as usize;
-        let end = start.checked_add(span.len as usize);
-        match end {
-            Some(end)
-                if end <= text.len()
-                    && text.is_char_boundary(start)
-                    && text.is_char_boundary(end) =>
-            {
-                Ok(())
-            }
-            _ => Err(OutputError::Malformed(format!(
-                "sample {index}: {field} span {}+{} is outside the {}-byte text or splits a character",
-                span.start,
-                span.len,
-                text.len()
-            ))),
+        if span_within(text, span) {
+            return Ok(());
         }
+        Err(OutputError::Malformed(format!(
+            "sample {index}: {field} span {}+{} is outside the {}-byte text or splits a character",
+            span.start,
+            span.len,
+            text.len()
+        )))
     };
     for (i, s) in batch.samples.iter().enumerate() {
         check(i, "name", s.name)?;
@@ -398,27 +417,9 @@ pub fn check_event_batch(
 ) -> Result<(), OutputError> {
     use crate::bindings::TraitValue;
     let count = (batch.events.len() + batch.traits.len()) as u64;
-    if count > max_records {
-        return Err(OutputError::TooManyRecords {
-            count,
-            limit: max_records,
-        });
-    }
-    let bytes = batch.text.len() as u64;
-    if bytes > max_bytes {
-        return Err(OutputError::TooManyBytes {
-            bytes,
-            limit: max_bytes,
-        });
-    }
-    let text = std::str::from_utf8(&batch.text)
-        .map_err(|e| OutputError::Malformed(format!("text is not UTF-8 ({e})")))?;
-    let valid = |span: Span| {
-        let start = span.start as usize;
-        start.checked_add(span.len as usize).is_some_and(|end| {
-            end <= text.len() && text.is_char_boundary(start) && text.is_char_boundary(end)
-        })
-    };
+    check_limits(count, batch.text.len() as u64, max_records, max_bytes)?;
+    let text = utf8_text(&batch.text)?;
+    let valid = |span: Span| span_within(text, span);
     for (i, event) in batch.events.iter().enumerate() {
         let end = event.first_trait as u64 + event.trait_count as u64;
         if ![

@@ -8,7 +8,7 @@ use nepho_runtime::bindings::{MeterType, SampleBatch};
 use nepho_runtime::{ComponentSet, NotificationBatchBuilder};
 use serde_json::Value;
 
-use crate::support::{FAST_POLICY, Site, log_lines_with};
+use crate::support::{FAST_POLICY, Site, log_lines_with, python_equal as same};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/ceilometer")
@@ -78,20 +78,6 @@ fn notification_of(case: &Value) -> String {
             std::fs::read_to_string(fixtures().join(file)).unwrap_or_else(|e| panic!("{file}: {e}"))
         }
         inline => inline.to_string(),
-    }
-}
-
-/// Python equality of JSON values: numbers compare by value (0 == 0.0).
-fn same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
-        }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
-        }
-        _ => a == b,
     }
 }
 

@@ -216,3 +216,20 @@ pub fn log_lines_with(needle: &str) -> Vec<String> {
         .map(str::to_owned)
         .collect()
 }
+
+/// Python's `==` on JSON values: numbers compare by value (`0 == 0.0`).
+pub fn python_equal(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| python_equal(a, b))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| python_equal(v, w)))
+        }
+        _ => a == b,
+    }
+}
