@@ -1,0 +1,1 @@
+//! Ceilometer transformers (being written).

@@ -1,0 +1,1 @@
+//! Ceilometer message signatures (being written).
