@@ -8,3 +8,4 @@ mod isolation;
 mod meter_conformance;
 mod reload;
 mod support;
+mod transformer_conformance;
