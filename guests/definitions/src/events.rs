@@ -9,7 +9,7 @@
 //! traits handles the rest.
 
 mod definition;
-mod glob;
+pub(crate) mod glob;
 pub mod python;
 mod traits;
 mod yaml;

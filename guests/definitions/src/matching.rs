@@ -15,70 +15,33 @@ pub enum PatternSyntax {
 
 /// One compiled event-type pattern.
 #[derive(Debug, Clone)]
-pub struct EventTypePattern {
-    regex: Regex,
+pub enum EventTypePattern {
+    /// A Python regular expression, anchored at the start.
+    Regex(Regex),
+    /// An `fnmatch` glob.
+    Glob(crate::events::glob::Glob),
 }
 
 impl EventTypePattern {
     /// Compiles `pattern` in the given syntax.
     pub fn new(pattern: &str, syntax: PatternSyntax) -> Result<Self, String> {
-        let source = match syntax {
-            PatternSyntax::Regex => format!("^(?:{pattern})"),
-            PatternSyntax::Glob => format!("^{}$", glob_to_regex(pattern)),
-        };
-        Regex::new(&source)
-            .map(|regex| EventTypePattern { regex })
-            .map_err(|e| format!("invalid event_type pattern {pattern:?}: {e}"))
+        match syntax {
+            PatternSyntax::Regex => Regex::new(&format!("^(?:{pattern})"))
+                .map(EventTypePattern::Regex)
+                .map_err(|e| format!("invalid event_type pattern {pattern:?}: {e}")),
+            PatternSyntax::Glob => Ok(EventTypePattern::Glob(crate::events::glob::Glob::new(
+                pattern,
+            ))),
+        }
     }
 
     /// Whether `event_type` matches.
     pub fn matches(&self, event_type: &str) -> bool {
-        self.regex.is_match(event_type).unwrap_or(false)
-    }
-}
-
-/// Translates an fnmatch glob (`*`, `?`, `[seq]`, `[!seq]`) into a regex body.
-pub fn glob_to_regex(glob: &str) -> String {
-    let mut out = String::new();
-    let chars: Vec<char> = glob.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        i += 1;
-        match c {
-            '*' => out.push_str(".*"),
-            '?' => out.push('.'),
-            '[' => {
-                let mut j = i;
-                if j < chars.len() && chars[j] == '!' {
-                    j += 1;
-                }
-                if j < chars.len() && chars[j] == ']' {
-                    j += 1;
-                }
-                while j < chars.len() && chars[j] != ']' {
-                    j += 1;
-                }
-                if j >= chars.len() {
-                    out.push_str("\\[");
-                } else {
-                    let mut class: String = chars[i..j].iter().collect();
-                    if let Some(rest) = class.strip_prefix('!') {
-                        class = format!("^{rest}");
-                    }
-                    out.push('[');
-                    out.push_str(&class.replace('\\', "\\\\"));
-                    out.push(']');
-                    i = j + 1;
-                }
-            }
-            c => {
-                let mut buf = [0u8; 4];
-                out.push_str(&fancy_regex::escape(c.encode_utf8(&mut buf)));
-            }
+        match self {
+            EventTypePattern::Regex(regex) => regex.is_match(event_type).unwrap_or(false),
+            EventTypePattern::Glob(glob) => glob.matches(event_type),
         }
     }
-    out
 }
 
 #[cfg(test)]
