@@ -385,7 +385,7 @@ impl Flag {
 impl MapValues {
     fn new(parameters: &Map<String, Value>) -> Result<MapValues, String> {
         let values = parameters.get("values").unwrap_or(&Value::Null);
-        if !truthy(values) {
+        if !crate::events::python::truthy(values) {
             return Err("The 'values' parameter is required for the map trait plugin".into());
         }
         let Value::Object(values) = values else {
@@ -393,7 +393,9 @@ impl MapValues {
                 "The 'values' parameter needs to be a dict for the map trait plugin".into(),
             );
         };
-        let case_sensitive = parameters.get("case_sensitive").is_none_or(truthy);
+        let case_sensitive = parameters
+            .get("case_sensitive")
+            .is_none_or(crate::events::python::truthy);
         let values = values
             .iter()
             .map(|(key, target)| {
@@ -449,18 +451,6 @@ fn numeric_key(key: &str) -> Option<Value> {
                 .filter(|f| f.is_finite())
                 .map(Value::from)
         }),
-    }
-}
-
-/// Python truthiness.
-fn truthy(value: &Value) -> bool {
-    match value {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(o) => !o.is_empty(),
     }
 }
 

@@ -8,9 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use nepho_policy::{ConfigSource, Plan};
-use nepho_runtime::bindings::{MeterType, SampleBatch};
 use nepho_runtime::{ComponentSet, NotificationBatchBuilder, Runtime, RuntimeConfig};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// Which definitions are tried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,27 +90,6 @@ fn read_notifications(args: &DefinitionsTestArgs) -> anyhow::Result<Vec<String>>
     Ok(bodies)
 }
 
-/// A sample as Ceilometer's sample dict.
-pub(crate) fn sample_dicts(batch: &SampleBatch) -> Vec<Value> {
-    batch
-        .to_owned_samples()
-        .into_iter()
-        .map(|s| {
-            let metadata: Value = serde_json::from_str(&s.resource_metadata).unwrap_or(Value::Null);
-            let kind = match s.meter_type {
-                MeterType::Gauge => "gauge",
-                MeterType::Delta => "delta",
-                MeterType::Cumulative => "cumulative",
-            };
-            json!({
-                "name": s.name, "type": kind, "unit": s.unit, "volume": s.volume,
-                "user_id": s.user_id, "project_id": s.project_id, "resource_id": s.resource_id,
-                "timestamp": s.timestamp, "resource_metadata": metadata, "source": s.source, "id": s.id,
-            })
-        })
-        .collect()
-}
-
 /// `nephometer meters test` or `nephometer events test`.
 pub(crate) fn run(kind: Kind, args: &DefinitionsTestArgs) -> anyhow::Result<ExitCode> {
     let config = ConfigSource::embedded("definitions-test.toml", &config_for(kind, args));
@@ -140,7 +118,7 @@ pub(crate) fn run(kind: Kind, args: &DefinitionsTestArgs) -> anyhow::Result<Exit
     }
     let batch = batch.finish();
     let records = match kind {
-        Kind::Meters => sample_dicts(&set.convert_meters("definitions", &batch)?),
+        Kind::Meters => set.convert_meters("definitions", &batch)?.to_sample_dicts(),
         Kind::Events => set.convert_events("definitions", &batch)?.to_serialized(),
     };
     let mut out = std::io::stdout().lock();

@@ -78,6 +78,29 @@ impl SampleBatch {
             .collect()
     }
 
+    /// The samples as Ceilometer's sample dicts: `name`, `type`, `unit`,
+    /// `volume`, `user_id`, `project_id`, `resource_id`, `timestamp`,
+    /// `resource_metadata` (parsed), `source`, `id`.
+    pub fn to_sample_dicts(&self) -> Vec<serde_json::Value> {
+        self.to_owned_samples()
+            .into_iter()
+            .map(|s| {
+                let kind = match s.meter_type {
+                    MeterType::Gauge => "gauge",
+                    MeterType::Delta => "delta",
+                    MeterType::Cumulative => "cumulative",
+                };
+                let metadata: serde_json::Value =
+                    serde_json::from_str(&s.resource_metadata).unwrap_or(serde_json::Value::Null);
+                serde_json::json!({
+                    "name": s.name, "type": kind, "unit": s.unit, "volume": s.volume,
+                    "user_id": s.user_id, "project_id": s.project_id, "resource_id": s.resource_id,
+                    "timestamp": s.timestamp, "resource_metadata": metadata, "source": s.source, "id": s.id,
+                })
+            })
+            .collect()
+    }
+
     /// Bytes the batch occupies: its text plus its fixed-size records.
     pub fn size_bytes(&self) -> u64 {
         (self.text.len() + self.samples.len() * std::mem::size_of::<Sample>()) as u64

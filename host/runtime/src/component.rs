@@ -72,7 +72,7 @@ impl std::fmt::Debug for LoadedComponent {
 }
 
 /// Outcome of one guest call, before supervision looks at it.
-type GuestResult<T> = wasmtime::Result<Result<T, ComponentError>>;
+pub(crate) type GuestResult<T> = wasmtime::Result<Result<T, ComponentError>>;
 
 fn component_error_text(error: ComponentError) -> String {
     match error {

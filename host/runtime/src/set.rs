@@ -19,10 +19,12 @@ use nepho_policy::{ComponentSource, ComponentSpec, Plan};
 
 use crate::bindings::{EventBatch, NotificationBatch, SampleBatch};
 use crate::cache::digest;
-use crate::component::{Exports, LoadedComponent};
+use crate::component::{Exports, GuestResult, LoadedComponent};
 use crate::contract::{ComponentKind, Contract};
 use crate::engine::Runtime;
 use crate::error::{CallError, LoadError, LoadFailure};
+use crate::host::HostState;
+use wasmtime::Store;
 
 type ComponentMap = BTreeMap<String, Arc<LoadedComponent>>;
 
@@ -201,18 +203,27 @@ impl ComponentSet {
         self.current.load().values().cloned().collect()
     }
 
-    /// Calls `call` on the current version of `name`, following reloads: if
-    /// the version it reached was retired meanwhile, the call goes to its successor.
+    /// Calls the current version of `name`, following reloads (if the
+    /// version it reached was retired meanwhile, the call goes to its
+    /// successor). `invoke` makes the guest call, or gives `None` when the
+    /// component is not a `wanted`; `check` vets the output against the
+    /// component's limits.
     fn call_current<T>(
         &self,
         name: &str,
-        call: impl Fn(&LoadedComponent) -> Result<Option<T>, CallError>,
+        wanted: ComponentKind,
+        invoke: impl Fn(&mut Store<HostState>, &Exports) -> Option<GuestResult<T>>,
+        check: impl Fn(&LoadedComponent, &T) -> Result<(), CallError>,
     ) -> Result<T, CallError> {
         loop {
             let component = self
                 .get(name)
                 .ok_or_else(|| CallError::Unknown(name.to_owned()))?;
-            if let Some(value) = call(&component)? {
+            let output = component.call(|store, exports| {
+                invoke(store, exports).ok_or_else(|| component.wrong_kind(wanted))
+            })?;
+            if let Some(value) = output {
+                check(&component, &value)?;
                 return Ok(value);
             }
         }
@@ -220,32 +231,32 @@ impl ComponentSet {
 
     /// Runs a batch through the transformer `name`.
     pub fn transform(&self, name: &str, batch: &SampleBatch) -> Result<SampleBatch, CallError> {
-        self.call_current(name, |component| {
-            let output = component.call(|store, exports| match exports {
-                Exports::Transformer(t) => {
-                    Ok(t.nephometer_telemetry_transform().call_handle(store, batch))
-                }
-                _ => Err(component.wrong_kind(ComponentKind::Transformer)),
-            })?;
-            if let Some(batch) = &output {
-                component.check_samples(batch)?;
+        let invoke = |store: &mut Store<HostState>, exports: &Exports| match exports {
+            Exports::Transformer(t) => {
+                Some(t.nephometer_telemetry_transform().call_handle(store, batch))
             }
-            Ok(output)
-        })
+            _ => None,
+        };
+        self.call_current(
+            name,
+            ComponentKind::Transformer,
+            invoke,
+            LoadedComponent::check_samples,
+        )
     }
 
     /// Asks the transformer `name` for what it holds back.
     pub fn flush(&self, name: &str) -> Result<SampleBatch, CallError> {
-        self.call_current(name, |component| {
-            let output = component.call(|store, exports| match exports {
-                Exports::Transformer(t) => Ok(t.nephometer_telemetry_transform().call_flush(store)),
-                _ => Err(component.wrong_kind(ComponentKind::Transformer)),
-            })?;
-            if let Some(batch) = &output {
-                component.check_samples(batch)?;
-            }
-            Ok(output)
-        })
+        let invoke = |store: &mut Store<HostState>, exports: &Exports| match exports {
+            Exports::Transformer(t) => Some(t.nephometer_telemetry_transform().call_flush(store)),
+            _ => None,
+        };
+        self.call_current(
+            name,
+            ComponentKind::Transformer,
+            invoke,
+            LoadedComponent::check_samples,
+        )
     }
 
     /// Converts a batch of notifications with the meter-definition component `name`.
@@ -254,16 +265,16 @@ impl ComponentSet {
         name: &str,
         batch: &NotificationBatch,
     ) -> Result<SampleBatch, CallError> {
-        self.call_current(name, |component| {
-            let output = component.call(|store, exports| match exports {
-                Exports::Meter(m) => Ok(m.nephometer_telemetry_meter().call_convert(store, batch)),
-                _ => Err(component.wrong_kind(ComponentKind::MeterDefinition)),
-            })?;
-            if let Some(batch) = &output {
-                component.check_samples(batch)?;
-            }
-            Ok(output)
-        })
+        let invoke = |store: &mut Store<HostState>, exports: &Exports| match exports {
+            Exports::Meter(m) => Some(m.nephometer_telemetry_meter().call_convert(store, batch)),
+            _ => None,
+        };
+        self.call_current(
+            name,
+            ComponentKind::MeterDefinition,
+            invoke,
+            LoadedComponent::check_samples,
+        )
     }
 
     /// Converts a batch of notifications with the event-definition component `name`.
@@ -272,15 +283,15 @@ impl ComponentSet {
         name: &str,
         batch: &NotificationBatch,
     ) -> Result<EventBatch, CallError> {
-        self.call_current(name, |component| {
-            let output = component.call(|store, exports| match exports {
-                Exports::Event(e) => Ok(e.nephometer_telemetry_event().call_convert(store, batch)),
-                _ => Err(component.wrong_kind(ComponentKind::EventDefinition)),
-            })?;
-            if let Some(batch) = &output {
-                component.check_events(batch)?;
-            }
-            Ok(output)
-        })
+        let invoke = |store: &mut Store<HostState>, exports: &Exports| match exports {
+            Exports::Event(e) => Some(e.nephometer_telemetry_event().call_convert(store, batch)),
+            _ => None,
+        };
+        self.call_current(
+            name,
+            ComponentKind::EventDefinition,
+            invoke,
+            LoadedComponent::check_events,
+        )
     }
 }

@@ -42,22 +42,6 @@ fn owned(sample: &Value, index: usize) -> OwnedSample {
     }
 }
 
-fn dicts(batch: &SampleBatch) -> Vec<Value> {
-    batch
-        .to_owned_samples()
-        .into_iter()
-        .map(|s| {
-            serde_json::json!({
-                "name": s.name,
-                "type": match s.meter_type { MeterType::Gauge => "gauge", MeterType::Delta => "delta", MeterType::Cumulative => "cumulative" },
-                "unit": s.unit, "volume": s.volume, "user_id": s.user_id, "project_id": s.project_id,
-                "resource_id": s.resource_id, "timestamp": s.timestamp,
-                "resource_metadata": serde_json::from_str::<Value>(&s.resource_metadata).unwrap_or(Value::Null),
-            })
-        })
-        .collect()
-}
-
 /// Pushes `batch` through `chain[from..]`.
 fn through(
     set: &ComponentSet,
@@ -111,7 +95,7 @@ fn run_case(index: usize, case: &Value) -> Result<Vec<Value>, String> {
                         owned(s, input_index)
                     })
                     .collect();
-                published.extend(dicts(&through(
+                published.extend(SampleBatch::to_sample_dicts(&through(
                     &set,
                     &chain,
                     0,
@@ -121,7 +105,12 @@ fn run_case(index: usize, case: &Value) -> Result<Vec<Value>, String> {
             Some("flush") => {
                 for (i, name) in chain.iter().enumerate() {
                     let flushed = set.flush(name).map_err(|e| e.to_string())?;
-                    published.extend(dicts(&through(&set, &chain, i + 1, flushed)?));
+                    published.extend(SampleBatch::to_sample_dicts(&through(
+                        &set,
+                        &chain,
+                        i + 1,
+                        flushed,
+                    )?));
                 }
             }
             other => return Err(format!("unsupported step {other:?}")),

@@ -21,6 +21,18 @@ pub fn type_name(value: &Value) -> &'static str {
     }
 }
 
+/// Python's truthiness (`bool(value)`).
+pub fn truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+    }
+}
+
 /// Python's `str(value)`.
 pub fn str_of(value: &Value) -> String {
     match value {

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use super::definition::{Dialect, MeterDefinition};
 use super::user_metadata::add_reserved_user_metadata;
+use crate::events::python::truthy;
 
 /// A sample as Ceilometer's conversion builds it, before the pipeline's
 /// volume check. Values keep their JSON types, as in Ceilometer's dict.
@@ -264,16 +265,4 @@ fn default_metadata(notification: &Value) -> Value {
             .unwrap_or(Value::Null),
     );
     Value::Object(metadata)
-}
-
-/// Python truthiness of a JSON value.
-pub(crate) fn truthy(value: &Value) -> bool {
-    match value {
-        Value::Null | Value::Bool(false) => false,
-        Value::Bool(true) => true,
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(o) => !o.is_empty(),
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-    }
 }

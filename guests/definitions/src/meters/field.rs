@@ -33,37 +33,26 @@ pub struct Parsed<'a> {
     pub warning: Option<String>,
 }
 
-fn fields_expression(fields: &Value, attribute: &str) -> Result<Option<String>, String> {
+/// The jsonpath expression of a `fields` value (a list becomes
+/// `(e1)|(e2)|...`), or `None` for an integer constant.
+fn fields_expression(fields: &Value) -> Option<String> {
     match fields {
-        Value::String(s) => Ok(Some(s.clone())),
-        Value::Array(items) if items.len() == 1 => fields_expression(&items[0], attribute),
-        Value::Array(items) => {
-            let parts: Result<Vec<String>, String> = items
+        Value::Array(items) if items.len() == 1 => fields_expression(&items[0]),
+        Value::Array(items) => Some(
+            items
                 .iter()
-                .map(|item| match item {
-                    Value::String(s) => Ok(format!("({s})")),
-                    other => Ok(format!("({})", python_str(other))),
-                })
-                .collect();
-            Ok(Some(parts?.join("|")))
-        }
-        Value::Number(n) if n.is_i64() || n.is_u64() => Ok(None),
-        Value::Bool(_) => Ok(None),
-        other => Ok(Some(python_str(other))),
+                .map(|item| format!("({})", python_str(item)))
+                .collect::<Vec<_>>()
+                .join("|"),
+        ),
+        Value::Number(n) if n.is_i64() || n.is_u64() => None,
+        Value::Bool(_) => None,
+        other => Some(python_str(other)),
     }
-    .map_err(|e: String| format!("{attribute}: {e}"))
 }
 
-/// Python's `str()` of a JSON value, for the rare non-string spec.
-pub fn python_str(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Null => "None".into(),
-        Value::Bool(true) => "True".into(),
-        Value::Bool(false) => "False".into(),
-        other => other.to_string(),
-    }
-}
+/// Python's `str()` of a JSON value.
+pub use crate::events::python::str_of as python_str;
 
 impl FieldSpec {
     /// Builds the spec of `attribute` from its configuration value.
@@ -78,7 +67,7 @@ impl FieldSpec {
             }
             other => (other, None),
         };
-        let Some(expression) = fields_expression(fields, attribute)? else {
+        let Some(expression) = fields_expression(fields) else {
             return Ok(FieldSpec::Constant(fields.clone()));
         };
         let path = JsonPath::parse(&expression).map_err(|e| {
@@ -126,10 +115,5 @@ impl FieldSpec {
                 }
             }
         }
-    }
-
-    /// Whether this spec is a constant.
-    pub fn is_constant(&self) -> bool {
-        matches!(self, FieldSpec::Constant(_))
     }
 }
