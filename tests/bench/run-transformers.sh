@@ -28,6 +28,8 @@
 #   ceilometer_rate_of_change.json          the median run
 #   ceilometer_rate_of_change.out.jsonl     every published sample, in publication order
 #   ceilometer_rate_of_change.log           Ceilometer's log (its INFO/WARNING go to stdout)
+# What Ceilometer's output looks like exactly (float repr, capped int 100,
+# timestamps, ids): tests/bench/ceilometer/TRANSFORMERS.md.
 # Measure on an otherwise idle machine: on 2 cores a build on the other core
 # still slows the pinned one.
 set -euo pipefail
