@@ -9,6 +9,7 @@ pub mod file;
 pub mod http;
 pub mod model;
 pub mod msgpack;
+pub mod notifier;
 pub mod pyjson;
 pub mod pytime;
 pub mod udp;
