@@ -10,6 +10,7 @@ pub mod http;
 pub mod model;
 pub mod msgpack;
 pub mod notifier;
+pub mod prometheus;
 pub mod pyjson;
 pub mod pytime;
 pub mod udp;
