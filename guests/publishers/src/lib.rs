@@ -3,6 +3,8 @@
 //! [`Delivery`] values that the host sends to the destination. Each scheme
 //! module implements [`Encoder`].
 
+#[cfg(feature = "component")]
+pub mod component;
 mod delivery;
 mod encoder;
 pub mod file;

@@ -20,9 +20,11 @@
 mod arena;
 pub mod event;
 pub mod meter;
+pub mod publisher;
 pub mod transformer;
 
 pub use arena::{BatchText, EventBatchBuilder, SampleBatchBuilder, SampleFields};
 pub use event::export_event_definition;
 pub use meter::export_meter_definition;
+pub use publisher::export_publisher;
 pub use transformer::export_transformer;
