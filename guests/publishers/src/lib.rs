@@ -8,6 +8,7 @@ pub mod component;
 mod delivery;
 mod encoder;
 pub mod file;
+pub mod gnocchi;
 pub mod http;
 pub mod model;
 pub mod msgpack;
