@@ -77,12 +77,20 @@ build() {
     echo "$stamp" >"$out/$name.stamp"
 }
 
-# --stub-wasi: componentize-py's runtime imports wasi:filesystem and
-# wasi:sockets, which the sandbox never grants; stubbed, they trap if used.
+# Built from a copy, so that the __pycache__ componentize-py writes stays out
+# of the source tree. --stub-wasi: componentize-py's runtime imports
+# wasi:filesystem and wasi:sockets, which the sandbox never grants; stubbed,
+# every WASI import traps if used.
+python_scale() {
+    rm -rf "$out/python-scale-src"
+    mkdir -p "$out/python-scale-src"
+    cp "$here/python-scale/app.py" "$out/python-scale-src/"
+    "$venv/bin/componentize-py" -d "$root/wit" -w transformer componentize --stub-wasi \
+        -p "$out/python-scale-src" app -o "$out/python-scale.wasm.partial" >&2
+}
 build python-scale \
     "$(digest "${wit[@]}" guests/polyglot/build.sh guests/polyglot/python-scale/app.py)" \
-    "$venv/bin/componentize-py" -d "$root/wit" -w transformer componentize --stub-wasi \
-    -p "$here/python-scale" app -o "$out/python-scale.wasm.partial" >&2
+    python_scale
 
 build js-scale \
     "$(digest "${wit[@]}" guests/polyglot/build.sh guests/polyglot/package-lock.json \
