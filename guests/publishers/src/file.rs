@@ -29,6 +29,7 @@ pub struct FileEncoder {
 impl Encoder for FileEncoder {
     fn from_settings(settings: &Settings) -> Result<Self, String> {
         let url = PublisherUrl::parse(&settings.url);
+        url.expect_scheme(&["file"])?;
         if url.path.is_empty() {
             return Err("file publisher: the path is required (file:///path/to/file)".into());
         }

@@ -103,6 +103,7 @@ impl GnocchiEncoder {
 impl Encoder for GnocchiEncoder {
     fn from_settings(settings: &Settings) -> Result<Self, String> {
         let url = PublisherUrl::parse(&settings.url);
+        url.expect_scheme(&["gnocchi"])?;
         let params = url.params(false);
         if let Some(timeout) = params.last("timeout")
             && timeout.trim().parse::<f64>().is_err()

@@ -67,6 +67,7 @@ impl HttpEncoder {
 impl Encoder for HttpEncoder {
     fn from_settings(settings: &Settings) -> Result<Self, String> {
         let url = PublisherUrl::parse(&settings.url);
+        url.expect_scheme(&["http", "https"])?;
         let params = checked_params(&url, "http")?;
         Ok(HttpEncoder {
             batch: params.flag("batch", true),

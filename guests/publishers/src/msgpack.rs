@@ -150,4 +150,21 @@ mod tests {
         let many: Vec<u8> = (0..16).map(|_| 0u8).collect();
         assert_eq!(&dumps(&json!(many))[..3], &[0xdc, 0, 16]);
     }
+
+    /// Bytes produced by Python's `msgpack.dumps(json.loads(text), use_bin_type=True)`.
+    #[test]
+    fn matches_python_msgpack() {
+        let text = format!(
+            r#"{{"a": [1, -40000, 5000000000, 1.5, null, true, "{}", -5, 200, -200], "é": {{}}}}"#,
+            "x".repeat(40)
+        );
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let hex: String = dumps(&value).iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(
+            hex,
+            "82a1619a01d2ffff63c0cf000000012a05f200cb3ff8000000000000c0c3d928\
+             78787878787878787878787878787878787878787878787878787878787878787878787878787878\
+             fbccc8d1ff38a2c3a980"
+        );
+    }
 }

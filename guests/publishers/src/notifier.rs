@@ -115,6 +115,7 @@ impl NotifierEncoder {
 impl Encoder for NotifierEncoder {
     fn from_settings(settings: &Settings) -> Result<Self, String> {
         let url = PublisherUrl::parse(&settings.url);
+        url.expect_scheme(&["notifier"])?;
         let params = url.params(false);
         let per_meter_topic = params.int("per_meter_topic", 0)? != 0;
         params.int("max_queue_length", 1024)?;

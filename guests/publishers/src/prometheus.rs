@@ -70,6 +70,7 @@ fn sample_text(s: &Sample, typed: &mut HashSet<String>, out: &mut String) {
 impl Encoder for PrometheusEncoder {
     fn from_settings(settings: &Settings) -> Result<Self, String> {
         let url = PublisherUrl::parse(&settings.url);
+        url.expect_scheme(&["prometheus"])?;
         checked_params(&url, "prometheus")?;
         let has_grouping = url.path.starts_with("/metrics/job/")
             && url.path.split('/').filter(|s| !s.is_empty()).count() > 3;

@@ -24,6 +24,7 @@ pub struct UdpEncoder {
 impl Encoder for UdpEncoder {
     fn from_settings(settings: &Settings) -> Result<Self, String> {
         let url = PublisherUrl::parse(&settings.url);
+        url.expect_scheme(&["udp"])?;
         if url.hostname().is_none() {
             return Err("udp publisher: a host is required (udp://host:port)".into());
         }

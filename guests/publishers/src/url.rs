@@ -38,6 +38,20 @@ impl PublisherUrl {
         }
     }
 
+    /// Refuses a URL whose scheme is not one of `schemes` (the component
+    /// of one publisher was given another's URL).
+    pub fn expect_scheme(&self, schemes: &[&str]) -> Result<(), String> {
+        if schemes.contains(&self.scheme.as_str()) {
+            Ok(())
+        } else {
+            Err(format!(
+                "url: scheme {:?} is not handled by this publisher (expects {})",
+                self.scheme,
+                schemes.join(" or ")
+            ))
+        }
+    }
+
     /// The host part of the netloc, lower case, without user info, port or
     /// IPv6 brackets (`urlsplit(...).hostname`); `None` when empty.
     pub fn hostname(&self) -> Option<String> {
@@ -232,6 +246,9 @@ mod tests {
         assert_eq!(v6.port(), Ok(Some(4953)));
         assert!(PublisherUrl::parse("http://h:x1/").port().is_err());
         assert!(PublisherUrl::parse("http://h:70000/").port().is_err());
+        assert!(u.expect_scheme(&["http", "https"]).is_ok());
+        let err = u.expect_scheme(&["udp"]).unwrap_err();
+        assert!(err.starts_with("url: scheme \"http\""), "{err}");
     }
 
     #[test]

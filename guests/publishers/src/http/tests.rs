@@ -75,6 +75,7 @@ fn events_are_serialized_or_raw_payloads() {
 fn options_are_checked() {
     let bad = |url: &str| HttpEncoder::from_settings(&Settings::for_url(url)).unwrap_err();
     assert!(bad("http:///path").contains("hostname"));
+    assert!(bad("file:///path").contains("scheme"));
     assert!(bad("http://h:port/").contains("port"));
     assert!(bad("http://h/?timeout=soon").contains("timeout"));
     assert!(bad("http://h/?max_retries=x").contains("max_retries"));

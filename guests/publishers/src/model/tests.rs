@@ -121,3 +121,28 @@ fn non_finite_volumes_are_dropped_with_a_warning() {
     assert_eq!(finite_samples(&samples, &mut warnings).len(), 1);
     assert_eq!(warnings.len(), 1);
 }
+
+/// Signatures computed by running Ceilometer master's
+/// `publisher/utils.py` (`compute_signature`) on these same messages.
+#[test]
+fn signatures_match_ceilometers_own_function() {
+    let mut a = crate::fixtures::sample_a();
+    a.monotonic_time = Some(123.456);
+    let cases = [
+        (
+            a.meter_message("sekrit"),
+            "687a2c9d4dd60cd392ee6bc8dd2c1ef80a92142b2c6c1f0281f76f2983f04403",
+        ),
+        (
+            crate::fixtures::sample_b().meter_message("sekrit"),
+            "79e5dfc2260f85131acc58cccb8d4f67c0e290499eb24ed1caa68d54a3796c39",
+        ),
+        (
+            crate::fixtures::event().signed_message("sekrit"),
+            "652d282cbcc58b2efbf7eba479569d26a4e70bdee8e37051597ee2865a5e9795",
+        ),
+    ];
+    for (message, expected) in cases {
+        assert_eq!(message["message_signature"], json!(expected));
+    }
+}
