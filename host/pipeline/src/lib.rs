@@ -40,7 +40,18 @@ pub use model::{
 ///
 /// `file_name` is only used in error reports.
 pub fn parse_pipeline(file_name: &str, text: &str) -> Result<PipelineConfig, Vec<ConfigError>> {
-    pipeline::parse(file_name, text, PipelineKind::Sample)
+    pipeline::parse(file_name, text, PipelineKind::Sample, &[])
+}
+
+/// Parses a sample pipeline file in which, besides Rocky's six transformers,
+/// the transformer names in `extra_transformers` (components the operator
+/// configured) are known.
+pub fn parse_pipeline_with(
+    file_name: &str,
+    text: &str,
+    extra_transformers: &[String],
+) -> Result<PipelineConfig, Vec<ConfigError>> {
+    pipeline::parse(file_name, text, PipelineKind::Sample, extra_transformers)
 }
 
 /// Parses and validates an event pipeline file (`event_pipeline.yaml`).
@@ -50,7 +61,7 @@ pub fn parse_event_pipeline(
     file_name: &str,
     text: &str,
 ) -> Result<PipelineConfig, Vec<ConfigError>> {
-    pipeline::parse(file_name, text, PipelineKind::Event)
+    pipeline::parse(file_name, text, PipelineKind::Event, &[])
 }
 
 /// Parses and validates a polling file (`polling.yaml`).

@@ -18,6 +18,7 @@ pub(crate) fn parse(
     file: &str,
     text: &str,
     kind: PipelineKind,
+    extra_transformers: &[String],
 ) -> Result<PipelineConfig, Vec<ConfigError>> {
     let mut r = Reporter::new(file, text);
     let doc = match yaml::load(text) {
@@ -59,7 +60,7 @@ pub(crate) fn parse(
     let mut sinks = Vec::with_capacity(sinks_list.len());
     let mut sink_names: Vec<Option<String>> = Vec::with_capacity(sinks_list.len());
     for (i, v) in sinks_list.iter().enumerate() {
-        let parsed = parse_sink(&mut r, kind, i, v, &sink_names);
+        let parsed = parse_sink(&mut r, kind, i, v, &sink_names, extra_transformers);
         sink_names.push(parsed.name);
         sinks.extend(parsed.sink);
     }

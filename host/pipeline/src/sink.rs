@@ -23,6 +23,7 @@ pub(crate) fn parse_sink(
     index: usize,
     value: &Value,
     earlier: &[Option<String>],
+    extra_transformers: &[String],
 ) -> SinkParse {
     let anonymous = ItemRef {
         section: "sinks",
@@ -53,7 +54,7 @@ pub(crate) fn parse_sink(
         ok = false;
     }
     let publishers = read_publishers(r, &item, map);
-    let transformers = read_transformers(r, &item, kind, map);
+    let transformers = read_transformers(r, &item, kind, map, extra_transformers);
     let line = r.item_line(&item);
     let sink = match (ok, &name, publishers, transformers) {
         (true, Some(name), Some(publishers), Some(transformers)) => Some(Sink {
@@ -102,13 +103,14 @@ fn read_publishers(r: &mut Reporter<'_>, item: &ItemRef<'_>, map: &Mapping) -> O
 }
 
 /// `transformers:` (optional; null or empty means none). Sample sinks accept
-/// Rocky's six transformers; event sinks accept none (Rocky gave event
-/// pipelines an empty transformer manager).
+/// Rocky's six transformers and the operator's `extra_transformers`; event
+/// sinks accept none (Rocky gave event pipelines an empty transformer manager).
 fn read_transformers(
     r: &mut Reporter<'_>,
     item: &ItemRef<'_>,
     kind: PipelineKind,
     map: &Mapping,
+    extra_transformers: &[String],
 ) -> Option<Vec<TransformerSpec>> {
     let items = match yaml::get(map, "transformers") {
         None => return Some(Vec::new()),
@@ -126,7 +128,7 @@ fn read_transformers(
     let mut out = Vec::with_capacity(items.len());
     let mut ok = true;
     for (i, t) in items.iter().enumerate() {
-        match read_transformer(kind, t) {
+        match read_transformer(kind, extra_transformers, t) {
             Ok(spec) => out.push(spec),
             Err(message) => {
                 r.item(item, At::Entry("transformers", i), message);
@@ -138,7 +140,11 @@ fn read_transformers(
 }
 
 /// One transformer entry; the error message on failure.
-fn read_transformer(kind: PipelineKind, value: &Value) -> Result<TransformerSpec, String> {
+fn read_transformer(
+    kind: PipelineKind,
+    extra_transformers: &[String],
+    value: &Value,
+) -> Result<TransformerSpec, String> {
     let Value::Mapping(map) = value else {
         return Err("Transformer definition should be a mapping".to_owned());
     };
@@ -147,7 +153,8 @@ fn read_transformer(kind: PipelineKind, value: &Value) -> Result<TransformerSpec
         Some(_) => return Err("Transformer name should be a string".to_owned()),
         None => return Err("Required field name not specified in transformer".to_owned()),
     };
-    let known = kind == PipelineKind::Sample && TRANSFORMER_NAMES.contains(&name.as_str());
+    let known = kind == PipelineKind::Sample
+        && (TRANSFORMER_NAMES.contains(&name.as_str()) || extra_transformers.contains(&name));
     let parameters = match yaml::get(map, "parameters") {
         None => {
             return Err(format!(

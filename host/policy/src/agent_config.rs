@@ -10,6 +10,17 @@
 //! config = { tag = "-v2" }                    # given to the component through the config capability
 //! files = { definitions = ["meters.d"] }      # files (directories: their *.yaml, sorted) read by the
 //!                                             # host and given as config key `definitions`
+//!
+//! [pipeline]
+//! samples = "pipeline.yaml"                   # Ceilometer's pipeline files, relative to this file
+//! events = "event_pipeline.yaml"
+//!
+//! [publisher]
+//! telemetry_secret = "..."                    # signs published messages, verifies incoming ones
+//!
+//! [transformers.scale]                        # a transformer pipeline files may name
+//! source = "file:plugins/scale.wasm"
+//! tenant = "acme"
 //! ```
 
 use std::collections::BTreeMap;
@@ -30,6 +41,34 @@ pub(crate) struct RawAgentConfig {
     pub(crate) cache_dir: Option<String>,
     #[serde(default)]
     pub(crate) components: BTreeMap<Spanned<String>, RawComponent>,
+    pub(crate) pipeline: Option<RawPipeline>,
+    pub(crate) publisher: Option<RawPublisher>,
+    #[serde(default)]
+    pub(crate) transformers: BTreeMap<Spanned<String>, RawTransformerType>,
+}
+
+/// The `[pipeline]` table: Ceilometer's pipeline files.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPipeline {
+    pub(crate) samples: Option<Spanned<String>>,
+    pub(crate) events: Option<Spanned<String>>,
+}
+
+/// The `[publisher]` table (Ceilometer's `[publisher]` options).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPublisher {
+    pub(crate) telemetry_secret: Option<String>,
+}
+
+/// One `[transformers.NAME]` table: a transformer component that pipeline
+/// files may name besides Ceilometer's six.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTransformerType {
+    pub(crate) source: Spanned<String>,
+    pub(crate) tenant: Option<Spanned<String>>,
 }
 
 /// One `[components.NAME]` table as written.

@@ -12,14 +12,21 @@ mod agent_config;
 mod capability;
 mod diagnostic;
 mod files;
+mod pipelines;
 mod plan;
 mod sandbox;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_pipelines;
 
 pub use agent_config::{ComponentSource, ComponentSpec};
 pub use capability::Capability;
 pub use diagnostic::{Diagnostic, Diagnostics, Location};
+pub use pipelines::{
+    DEFAULT_TELEMETRY_SECRET, PipelineFile, Pipelines, publisher_builtin, publisher_component,
+    publisher_scheme, transformer_component,
+};
 pub use plan::{ConfigSource, Plan};
 pub use sandbox::{RestartPolicy, Sandbox};
 

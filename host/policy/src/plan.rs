@@ -10,6 +10,7 @@ use crate::agent_config::{
     ComponentSource, ComponentSpec, RawAgentConfig, toml_to_json, valid_name,
 };
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, parse_toml};
+use crate::pipelines::{PipelineContext, Pipelines};
 use crate::sandbox::{Layer, RawLimits, Sandbox};
 
 /// The text of one configuration or policy file.
@@ -65,8 +66,11 @@ pub struct Plan {
     pub policy_files: Vec<PathBuf>,
     /// Where compiled components are cached, if configured.
     pub cache_dir: Option<PathBuf>,
-    /// The components, sorted by name.
+    /// The components, sorted by name: those configured, then those the
+    /// pipeline files need.
     pub components: Vec<ComponentSpec>,
+    /// The pipeline files and publishing options.
+    pub pipelines: Pipelines,
 }
 
 struct ParsedPolicy<'a> {
@@ -177,12 +181,28 @@ impl Plan {
                 watched,
             });
         }
+        let (pipelines, generated) = {
+            let mut sandbox_for =
+                |name: &str, tenant: Option<&str>, errors: &mut Diagnostics| {
+                    layers.sandbox_for(name, tenant, errors)
+                };
+            let tenant_known = |tenant: &str| layers.tenants.contains_key(tenant);
+            let mut cx = PipelineContext {
+                config,
+                base,
+                sandbox_for: &mut sandbox_for,
+                tenant_known: &tenant_known,
+            };
+            crate::pipelines::resolve(&raw, &mut cx, &mut errors)
+        };
+        components.extend(generated);
         let plan = Plan {
             config_file: config.path.clone(),
             policy_dir: None,
             policy_files: policies.iter().map(|p| p.path.clone()).collect(),
-            cache_dir: raw.cache_dir.map(|dir| base.join(dir)),
+            cache_dir: raw.cache_dir.clone().map(|dir| base.join(dir)),
             components,
+            pipelines,
         };
         errors.dedup();
         errors.into_result(plan)

@@ -39,6 +39,10 @@ pub struct Sandbox {
     pub grants: BTreeSet<Capability>,
     /// Environment variables visible to the component when `environment` is granted.
     pub env: BTreeMap<String, String>,
+    /// Where a publisher component's output may be delivered: fnmatch
+    /// patterns over the publisher URL without credentials and query
+    /// (`file:///var/log/nephometer/*`, `udp://127.0.0.1:4952`).
+    pub destinations: Vec<String>,
     /// Restart behaviour after traps.
     pub restart: RestartPolicy,
     /// The policy layers that contributed, from the most general to the most
@@ -56,6 +60,7 @@ impl Default for Sandbox {
             max_output_bytes: 32 << 20,
             grants: [Capability::Log, Capability::Config, Capability::Clock].into(),
             env: BTreeMap::new(),
+            destinations: Vec::new(),
             restart: RestartPolicy {
                 backoff_initial: Duration::from_millis(100),
                 backoff_max: Duration::from_secs(30),
@@ -77,6 +82,7 @@ pub(crate) struct RawLimits {
     max_output_mib: Option<Spanned<u64>>,
     grants: Option<Vec<Spanned<String>>>,
     env: Option<Spanned<BTreeMap<String, String>>>,
+    destinations: Option<Vec<String>>,
     restart_backoff_ms: Option<Spanned<u64>>,
     restart_backoff_max_ms: Option<Spanned<u64>>,
     crash_loop_traps: Option<Spanned<u32>>,
@@ -178,6 +184,9 @@ impl Layer<'_> {
         }
         if let Some(env) = &raw.env {
             sandbox.env = env.get_ref().clone();
+        }
+        if let Some(destinations) = &raw.destinations {
+            sandbox.destinations = destinations.clone();
         }
         sandbox.applied.push(format!(
             "{} ({})",

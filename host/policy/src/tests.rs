@@ -14,8 +14,8 @@ use crate::{
 
 /// The fields a policy layer accepts, as serde lists them in an unknown-field error.
 const LIMIT_FIELDS: &str = "`max_memory_mib`, `max_call_ms`, `max_output_records`, \
-     `max_output_mib`, `grants`, `env`, `restart_backoff_ms`, `restart_backoff_max_ms`, \
-     `crash_loop_traps`, `crash_loop_window_secs`";
+     `max_output_mib`, `grants`, `env`, `destinations`, `restart_backoff_ms`, \
+     `restart_backoff_max_ms`, `crash_loop_traps`, `crash_loop_window_secs`";
 
 fn source(path: &str, text: &str) -> ConfigSource {
     ConfigSource {
@@ -614,7 +614,8 @@ fn component_names_are_checked() {
 fn unknown_config_fields_are_located() {
     assert_eq!(
         errors("polices = \"p\"\n", &[]),
-        "n.toml:1:1: unknown field `polices`, expected one of `policies`, `cache_dir`, `components`"
+        "n.toml:1:1: unknown field `polices`, expected one of `policies`, `cache_dir`, \
+         `components`, `pipeline`, `publisher`, `transformers`"
     );
     assert_eq!(
         errors(

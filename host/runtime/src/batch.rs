@@ -186,6 +186,29 @@ pub enum OutputError {
 }
 
 /// Refuses output over the policy's record or byte limit.
+/// Checks a publisher's deliveries against the output limits: one record per
+/// delivery; bytes are bodies, headers and content types together.
+pub(crate) fn check_deliveries(
+    deliveries: &[crate::bindings::Delivery],
+    max_records: u64,
+    max_bytes: u64,
+) -> Result<(), OutputError> {
+    let bytes: usize = deliveries
+        .iter()
+        .map(|d| {
+            d.body.len()
+                + d.content_type.len()
+                + d.headers.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>()
+        })
+        .sum();
+    check_limits(
+        deliveries.len() as u64,
+        bytes as u64,
+        max_records,
+        max_bytes,
+    )
+}
+
 fn check_limits(
     count: u64,
     bytes: u64,

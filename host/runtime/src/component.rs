@@ -397,6 +397,34 @@ impl LoadedComponent {
             })
     }
 
+    /// Checks a publisher's deliveries against the output limits (an
+    /// encoding error passes: it is the publisher's answer, not output).
+    pub(crate) fn check_deliveries(
+        &self,
+        outcome: &Result<Vec<crate::bindings::Delivery>, crate::bindings::PublishError>,
+    ) -> Result<(), CallError> {
+        let Ok(deliveries) = outcome else {
+            return Ok(());
+        };
+        let sandbox = &self.spec.sandbox;
+        crate::batch::check_deliveries(
+            deliveries,
+            sandbox.max_output_records,
+            sandbox.max_output_bytes,
+        )
+        .map_err(|error| {
+            tracing::error!(
+                component = self.name(),
+                "Component `{}` {error}; output discarded.",
+                self.name()
+            );
+            CallError::Output {
+                component: self.name().to_owned(),
+                error,
+            }
+        })
+    }
+
     /// Reports a wrong-kind call.
     pub(crate) fn wrong_kind(&self, wanted: ComponentKind) -> CallError {
         CallError::WrongKind {

@@ -48,6 +48,9 @@ pub enum LoadFailure {
     /// The component rejected its configuration in `init`.
     #[error("rejected its configuration: {0}")]
     Config(String),
+    /// A publisher's destination is not granted, or cannot be opened.
+    #[error("publisher: {0}")]
+    Publisher(String),
 }
 
 /// Why a call into a component produced no result.

@@ -27,4 +27,4 @@ pub use contract::{ComponentKind, Contract, ContractError};
 pub use engine::{Builtin, EPOCH_TICK, Runtime, RuntimeConfig};
 pub use error::{CallError, LoadError, LoadFailure};
 pub use set::{ComponentSet, ReloadError, ReloadReport};
-pub use watch::{ReloadOutcome, ReloadWatcher, reload_from};
+pub use watch::{Reload, ReloadOutcome, ReloadWatcher, reload_from};

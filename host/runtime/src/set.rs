@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use arc_swap::ArcSwap;
 use nepho_policy::{ComponentSource, ComponentSpec, Plan};
 
-use crate::bindings::{EventBatch, NotificationBatch, SampleBatch};
+use crate::bindings::{Delivery, EventBatch, NotificationBatch, PublishError, SampleBatch};
 use crate::cache::digest;
 use crate::component::{Exports, GuestResult, LoadedComponent};
 use crate::contract::{ComponentKind, Contract};
@@ -292,6 +292,53 @@ impl ComponentSet {
             ComponentKind::EventDefinition,
             invoke,
             LoadedComponent::check_events,
+        )
+    }
+
+    /// Encodes a batch of samples with the publisher `name`. The inner
+    /// result is the publisher's own answer (deliveries, or why it could not
+    /// encode); the outer one says whether the call itself succeeded.
+    pub fn publish_samples(
+        &self,
+        name: &str,
+        batch: &SampleBatch,
+    ) -> Result<Result<Vec<Delivery>, PublishError>, CallError> {
+        let invoke = |store: &mut Store<HostState>, exports: &Exports| match exports {
+            Exports::Publisher(p) => Some(
+                p.nephometer_telemetry_publish()
+                    .call_publish_samples(store, batch)
+                    .map(Ok),
+            ),
+            _ => None,
+        };
+        self.call_current(
+            name,
+            ComponentKind::Publisher,
+            invoke,
+            LoadedComponent::check_deliveries,
+        )
+    }
+
+    /// Encodes a batch of events with the publisher `name` (see
+    /// [`ComponentSet::publish_samples`]).
+    pub fn publish_events(
+        &self,
+        name: &str,
+        batch: &EventBatch,
+    ) -> Result<Result<Vec<Delivery>, PublishError>, CallError> {
+        let invoke = |store: &mut Store<HostState>, exports: &Exports| match exports {
+            Exports::Publisher(p) => Some(
+                p.nephometer_telemetry_publish()
+                    .call_publish_events(store, batch)
+                    .map(Ok),
+            ),
+            _ => None,
+        };
+        self.call_current(
+            name,
+            ComponentKind::Publisher,
+            invoke,
+            LoadedComponent::check_deliveries,
         )
     }
 }

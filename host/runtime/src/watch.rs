@@ -19,6 +19,25 @@ use notify::{RecommendedWatcher, RecursiveMode, Watcher};
 
 use crate::set::{ComponentSet, ReloadError, ReloadReport};
 
+/// Something that runs a [`Plan`] and can be given a new one: the component
+/// set alone, or an agent that also runs pipelines over it.
+pub trait Reload: Send + Sync {
+    /// The plan last applied.
+    fn current_plan(&self) -> Option<Plan>;
+    /// Makes `plan` the running one, or leaves everything as it was.
+    fn reload(&self, plan: Plan) -> Result<ReloadReport, ReloadError>;
+}
+
+impl Reload for ComponentSet {
+    fn current_plan(&self) -> Option<Plan> {
+        self.plan()
+    }
+
+    fn reload(&self, plan: Plan) -> Result<ReloadReport, ReloadError> {
+        self.apply(plan)
+    }
+}
+
 /// What one reload attempt came to.
 #[derive(Debug)]
 pub enum ReloadOutcome {
@@ -62,6 +81,9 @@ fn watched_dirs(config_file: &Path, plan: Option<&Plan>) -> BTreeSet<PathBuf> {
             }
             dirs.extend(component.watched.iter().cloned());
         }
+        for file in plan.pipelines.files() {
+            dirs.insert(parent(file));
+        }
     }
     dirs
 }
@@ -72,6 +94,9 @@ fn relevant(path: &Path, config_file: &Path, plan: Option<&Plan>) -> bool {
         return true;
     }
     let Some(plan) = plan else { return true };
+    if plan.pipelines.files().any(|file| file == path) {
+        return true;
+    }
     if plan
         .policy_dir
         .as_deref()
@@ -88,7 +113,7 @@ fn relevant(path: &Path, config_file: &Path, plan: Option<&Plan>) -> bool {
 }
 
 /// Reloads `set` from `config_file` once. The outcome is also logged.
-pub fn reload_from(config_file: &Path, set: &ComponentSet) -> ReloadOutcome {
+pub fn reload_from<T: Reload + ?Sized>(config_file: &Path, set: &T) -> ReloadOutcome {
     let plan = match Plan::load(config_file) {
         Ok(plan) => plan,
         Err(errors) => {
@@ -96,7 +121,7 @@ pub fn reload_from(config_file: &Path, set: &ComponentSet) -> ReloadOutcome {
             return ReloadOutcome::InvalidPlan(errors);
         }
     };
-    match set.apply(plan) {
+    match set.reload(plan) {
         Ok(report) => {
             if !report.is_noop() {
                 tracing::info!(
@@ -118,9 +143,9 @@ pub fn reload_from(config_file: &Path, set: &ComponentSet) -> ReloadOutcome {
 impl ReloadWatcher {
     /// Watches what `set`'s plan was loaded from and reloads it after changes,
     /// passing each outcome to `on_reload` (after logging it).
-    pub fn start(
+    pub fn start<T: Reload + ?Sized + 'static>(
         config_file: PathBuf,
-        set: Arc<ComponentSet>,
+        set: Arc<T>,
         debounce: Duration,
         on_reload: impl Fn(ReloadOutcome) + Send + 'static,
     ) -> notify::Result<Self> {
@@ -139,7 +164,7 @@ impl ReloadWatcher {
         sync_watches(
             &mut watcher,
             &mut watching,
-            watched_dirs(&config_file, set.plan().as_ref()),
+            watched_dirs(&config_file, set.current_plan().as_ref()),
         );
         let thread = std::thread::Builder::new()
             .name("nepho-reload".into())
@@ -154,17 +179,17 @@ impl ReloadWatcher {
                     match message {
                         Ok(WatchMessage::Stop) | Err(RecvTimeoutError::Disconnected) => break,
                         Ok(WatchMessage::Changed(path)) => {
-                            if relevant(&path, &config_file, set.plan().as_ref()) {
+                            if relevant(&path, &config_file, set.current_plan().as_ref()) {
                                 pending = true;
                             }
                         }
                         Err(RecvTimeoutError::Timeout) => {
                             pending = false;
-                            let outcome = reload_from(&config_file, &set);
+                            let outcome = reload_from(&config_file, &*set);
                             sync_watches(
                                 &mut watcher,
                                 &mut watching,
-                                watched_dirs(&config_file, set.plan().as_ref()),
+                                watched_dirs(&config_file, set.current_plan().as_ref()),
                             );
                             on_reload(outcome);
                         }
