@@ -189,7 +189,13 @@ pub(crate) fn resolve(
         .as_ref()
         .and_then(|key| read(key, PipelineKind::Event));
     for file in pipelines.samples.iter().chain(&pipelines.events) {
-        components.extend(file_components(file, &types, &pipelines.telemetry_secret, cx, errors));
+        components.extend(file_components(
+            file,
+            &types,
+            &pipelines.telemetry_secret,
+            cx,
+            errors,
+        ));
     }
     (pipelines, components)
 }

@@ -182,10 +182,9 @@ impl Plan {
             });
         }
         let (pipelines, generated) = {
-            let mut sandbox_for =
-                |name: &str, tenant: Option<&str>, errors: &mut Diagnostics| {
-                    layers.sandbox_for(name, tenant, errors)
-                };
+            let mut sandbox_for = |name: &str, tenant: Option<&str>, errors: &mut Diagnostics| {
+                layers.sandbox_for(name, tenant, errors)
+            };
             let tenant_known = |tenant: &str| layers.tenants.contains_key(tenant);
             let mut cx = PipelineContext {
                 config,

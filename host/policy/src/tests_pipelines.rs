@@ -37,7 +37,10 @@ fn load(dir: &Path, config: &str, policy: &str) -> Result<Plan, crate::Diagnosti
         path: dir.join("p.toml"),
         text: policy.to_owned(),
     }];
-    Plan::resolve(&ConfigSource::read(&dir.join("nephometer.toml")).unwrap(), &policies)
+    Plan::resolve(
+        &ConfigSource::read(&dir.join("nephometer.toml")).unwrap(),
+        &policies,
+    )
 }
 
 const CONFIG: &str = "\
@@ -77,7 +80,9 @@ fn every_transformer_and_publisher_of_a_sink_becomes_a_component() {
         ],
         "test:// needs no component"
     );
-    let rate = plan.component("pipeline/cpu_sink/0/rate_of_change").unwrap();
+    let rate = plan
+        .component("pipeline/cpu_sink/0/rate_of_change")
+        .unwrap();
     assert_eq!(
         rate.source,
         ComponentSource::Builtin("transform-rate-of-change".into())
@@ -86,11 +91,17 @@ fn every_transformer_and_publisher_of_a_sink_becomes_a_component() {
         rate.config["parameters"],
         json!({"target": {"name": "cpu_util", "unit": "%", "type": "gauge"}})
     );
-    assert_eq!(rate.source_location.line, 6, "the sink's line in pipeline.yaml");
+    assert_eq!(
+        rate.source_location.line, 6,
+        "the sink's line in pipeline.yaml"
+    );
     assert_eq!(rate.source_location.file, dir.path().join("pipeline.yaml"));
 
     let scale = plan.component("pipeline/cpu_sink/1/scale").unwrap();
-    assert_eq!(scale.source, ComponentSource::File(dir.path().join("scale.wasm")));
+    assert_eq!(
+        scale.source,
+        ComponentSource::File(dir.path().join("scale.wasm"))
+    );
     assert_eq!(scale.tenant.as_deref(), Some("acme"));
     assert_eq!(scale.sandbox.max_memory_bytes, 16 << 20);
 
@@ -100,8 +111,14 @@ fn every_transformer_and_publisher_of_a_sink_becomes_a_component() {
     assert_eq!(udp.config["telemetry_secret"], json!("s3cret"));
     assert_eq!(udp.sandbox.destinations, ["udp://127.0.0.1:*"]);
     let https = plan.component("pipeline/cpu_sink/publisher/2").unwrap();
-    assert_eq!(https.source, ComponentSource::Builtin("publish-http".into()));
-    assert_eq!(https.sandbox.destinations, ["https://collector.example:8443/*"]);
+    assert_eq!(
+        https.source,
+        ComponentSource::Builtin("publish-http".into())
+    );
+    assert_eq!(
+        https.sandbox.destinations,
+        ["https://collector.example:8443/*"]
+    );
 
     assert_eq!(plan.pipelines.telemetry_secret, "s3cret");
     let files: Vec<&Path> = plan.pipelines.files().collect();
@@ -157,7 +174,9 @@ fn a_missing_pipeline_file_is_located_in_the_config() {
 fn an_undefined_transformer_tenant_is_located() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "pipeline.yaml", PIPELINE);
-    let text = load(dir.path(), CONFIG, "[defaults]\n").unwrap_err().to_string();
+    let text = load(dir.path(), CONFIG, "[defaults]\n")
+        .unwrap_err()
+        .to_string();
     assert!(
         text.contains("transformers.scale.tenant: `acme` is not defined"),
         "{text}"

@@ -198,7 +198,10 @@ pub(crate) fn check_deliveries(
         .map(|d| {
             d.body.len()
                 + d.content_type.len()
-                + d.headers.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>()
+                + d.headers
+                    .iter()
+                    .map(|(k, v)| k.len() + v.len())
+                    .sum::<usize>()
         })
         .sum();
     check_limits(
