@@ -13,21 +13,22 @@
 //! 2. one delivery per resource, `gnocchi-role: resource` and
 //!    `resource-type: <type>`: the resource-creation body `{"id",
 //!    "user_id", "project_id", <attributes>}` (user id of the resource's
-//!    first sample, project id and attributes of its last). The host
-//!    creates these on "Unknown resources" and then PATCHes the body
-//!    without `id` and `user_id` (Ceilometer's `resource_extra`).
+//!    first sample, project id and attributes of its last), which the host
+//!    creates when Gnocchi answers "Unknown resources";
+//! 3. one delivery per resource, `gnocchi-role: resource-update`,
+//!    `resource-type`, `resource-id`: the PATCH body `{"project_id",
+//!    <attributes>}` (Ceilometer's `resource_extra`, sent after every batch
+//!    as upstream does without a cache).
 //!
-//! Events (an extension of the brief's contract, as upstream's
-//! `publish_events`), for the first definition whose pattern matches:
-//! - create: `gnocchi-role: event-create`, `resource-type`; body the
-//!   resource (`id` + event attributes); the host creates it, ignoring
-//!   "already exists";
-//! - update: `gnocchi-role: event-update`, `resource-type`, `resource-id`;
-//!   body the attributes; the host PATCHes, ignoring "not found";
-//! - delete: `gnocchi-role: event-end`, `resource-type`, `resource-id`,
-//!   body `{"ended_at": <now>}`; plus per associated resource type
-//!   `gnocchi-role: event-end-search`, `resource-type`, body `{"query":
-//!   <search filter>, "ended_at": <now>}` for the host to search and end.
+//! Events, for the first definition whose pattern matches the event type
+//! (as upstream's `publish_events`):
+//! - update: `gnocchi-role: resource-update`, `resource-type`,
+//!   `resource-id`; body the event attributes other than `id`;
+//! - delete: the same role, body `{"ended_at": <now, naive UTC ISO>}`;
+//! - create, and ending the `event_associated_resources` of a deleted
+//!   resource (a Gnocchi search), have no delivery role yet: they are left
+//!   out with a warning once per event type (a resource is still created
+//!   with its first measures).
 //!
 //! `filter_project` cannot be resolved to an id without Keystone: it is
 //! applied as a project id (samples of that project, and its swift account,
@@ -58,6 +59,7 @@ pub struct GnocchiEncoder {
     definitions: Definitions,
     filter_project: Option<String>,
     logged_metrics: HashSet<String>,
+    logged_events: HashSet<String>,
     pending_warnings: Vec<String>,
 }
 
@@ -135,6 +137,7 @@ impl Encoder for GnocchiEncoder {
             definitions,
             filter_project,
             logged_metrics: HashSet::new(),
+            logged_events: HashSet::new(),
         })
     }
 
@@ -207,7 +210,13 @@ impl Encoder for GnocchiEncoder {
         }
         out.deliveries
             .push(json_delivery(&Value::Object(measures), "measures"));
+        let mut updates = Vec::new();
         for (rid, info) in infos {
+            updates.push(
+                json_delivery(&Value::Object(info.extra.clone()), "resource-update")
+                    .with_header("resource-type", &info.resource_type)
+                    .with_header("resource-id", &rid),
+            );
             let mut resource = Map::new();
             resource.insert("id".into(), Value::String(rid));
             resource.insert("user_id".into(), info.user_id);
@@ -217,6 +226,7 @@ impl Encoder for GnocchiEncoder {
                     .with_header("resource-type", &info.resource_type),
             );
         }
+        out.deliveries.extend(updates);
         Ok(out)
     }
 
@@ -244,47 +254,46 @@ impl Encoder for GnocchiEncoder {
                 ));
                 continue;
             };
-            let kind = definition.resource_type.as_str();
-            match operation {
-                EventOperation::Create => out.deliveries.push(
-                    json_delivery(&Value::Object(attributes), "event-create")
-                        .with_header("resource-type", kind),
-                ),
-                EventOperation::Update => {
-                    attributes.remove("id");
-                    out.deliveries.push(
-                        json_delivery(&Value::Object(attributes), "event-update")
-                            .with_header("resource-type", kind)
-                            .with_header("resource-id", &id),
-                    );
-                }
+            attributes.remove("id");
+            let body = match operation {
+                EventOperation::Update => attributes,
                 EventOperation::Delete => {
+                    if !definition.associated_resources.is_empty()
+                        && self
+                            .logged_events
+                            .insert(format!("{} associated", event.event_type))
+                    {
+                        out.warnings.push(format!(
+                            "Event type {}: ending the associated resources ({}) is not supported",
+                            event.event_type,
+                            definition
+                                .associated_resources
+                                .iter()
+                                .map(|(t, _)| t.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ));
+                    }
                     let mut body = Map::new();
                     body.insert("ended_at".into(), Value::String(ended_at.clone()));
-                    out.deliveries.push(
-                        json_delivery(&Value::Object(body.clone()), "event-end")
-                            .with_header("resource-type", kind)
-                            .with_header("resource-id", &id),
-                    );
-                    for (other_type, template) in &definition.associated_resources {
-                        let text = template.replace("%s", &id);
-                        match serde_json::from_str::<Value>(&text) {
-                            Ok(query) => {
-                                let mut search = Map::new();
-                                search.insert("query".into(), query);
-                                search.extend(body.clone());
-                                out.deliveries.push(
-                                    json_delivery(&Value::Object(search), "event-end-search")
-                                        .with_header("resource-type", other_type),
-                                );
-                            }
-                            Err(e) => out.warnings.push(format!(
-                                "Fail to search resource type {other_type} with '{text}': {e}"
-                            )),
-                        }
-                    }
+                    body
                 }
-            }
+                EventOperation::Create => {
+                    if self.logged_events.insert(event.event_type.clone()) {
+                        out.warnings.push(format!(
+                            "Event type {}: creating Gnocchi resources from events is not supported; \
+                             resources are created with their first measures",
+                            event.event_type
+                        ));
+                    }
+                    continue;
+                }
+            };
+            out.deliveries.push(
+                json_delivery(&Value::Object(body), "resource-update")
+                    .with_header("resource-type", &definition.resource_type)
+                    .with_header("resource-id", &id),
+            );
         }
         Ok(out)
     }

@@ -115,6 +115,21 @@ fn measures_then_one_resource_per_resource_id() {
                 ("gnocchi-role", "resource"),
                 ("resource-type", "instance_disk")
             ]),
+            h(&[
+                ("gnocchi-role", "resource-update"),
+                ("resource-type", "image"),
+                ("resource-id", "img_1")
+            ]),
+            h(&[
+                ("gnocchi-role", "resource-update"),
+                ("resource-type", "instance"),
+                ("resource-id", "inst-1")
+            ]),
+            h(&[
+                ("gnocchi-role", "resource-update"),
+                ("resource-type", "instance_disk"),
+                ("resource-id", "inst-1-vda")
+            ]),
         ]
     );
     assert!(
@@ -139,6 +154,15 @@ fn measures_then_one_resource_per_resource_id() {
     assert_eq!(
         out.deliveries[3].text(),
         r#"{"id": "inst-1-vda", "user_id": "u1", "project_id": "p1", "name": "vda", "instance_id": "inst-1"}"#
+    );
+    // The PATCH bodies: Ceilometer's resource_extra.
+    assert_eq!(
+        out.deliveries[4].text(),
+        r#"{"project_id": "p1", "name": "cirros", "disk_format": "qcow2"}"#
+    );
+    assert_eq!(
+        out.deliveries[5].text(),
+        r#"{"project_id": "p3", "host": "h1", "display_name": "vm1", "flavor_id": "f1", "flavor_name": "m1.small", "server_group": "g", "image_ref": "img-9"}"#
     );
 }
 
@@ -235,7 +259,7 @@ fn event(event_type: &str, traits: &[(&str, &str)]) -> Event {
 }
 
 #[test]
-fn events_create_update_and_end_resources() {
+fn events_update_and_end_resources() {
     let events = [
         event(
             "compute.instance.create.end",
@@ -255,8 +279,10 @@ fn events_create_update_and_end_resources() {
         event("compute.instance.delete.start", &[("instance_id", "i1")]),
         event("unrelated.event", &[("instance_id", "i1")]),
         event("compute.instance.create.end", &[("host", "h")]),
+        event("compute.instance.create.end", &[("instance_id", "i2")]),
     ];
-    let out = encoder("gnocchi://").events(&events, NOW).unwrap();
+    let mut e = encoder("gnocchi://");
+    let out = e.events(&events, NOW).unwrap();
     let summary: Vec<(String, String)> = out
         .deliveries
         .iter()
@@ -276,27 +302,19 @@ fn events_create_update_and_end_resources() {
         summary,
         [
             s(
-                "gnocchi-role=event-create resource-type=instance",
-                r#"{"id": "i1", "display_name": "vm", "host": "h", "user_id": "u", "project_id": "p"}"#
-            ),
-            s(
-                "gnocchi-role=event-update resource-type=volume resource-id=v1",
+                "gnocchi-role=resource-update resource-type=volume resource-id=v1",
                 r#"{"project_id": "p9"}"#
             ),
             s(
-                "gnocchi-role=event-end resource-type=instance resource-id=i1",
+                "gnocchi-role=resource-update resource-type=instance resource-id=i1",
                 r#"{"ended_at": "2026-11-23T12:00:00.500000"}"#
-            ),
-            s(
-                "gnocchi-role=event-end-search resource-type=instance_network_interface",
-                r#"{"query": {"=": {"instance_id": "i1"}}, "ended_at": "2026-11-23T12:00:00.500000"}"#
-            ),
-            s(
-                "gnocchi-role=event-end-search resource-type=instance_disk",
-                r#"{"query": {"=": {"instance_id": "i1"}}, "ended_at": "2026-11-23T12:00:00.500000"}"#
             ),
         ]
     );
-    assert_eq!(out.warnings.len(), 1);
-    assert!(out.warnings[0].contains("no resource id"));
+    assert_eq!(out.warnings.len(), 3, "{:?}", out.warnings);
+    assert!(out.warnings[0].contains("creating Gnocchi resources from events is not supported"));
+    assert!(out.warnings[1].contains("instance_network_interface, instance_disk"));
+    assert!(out.warnings[2].contains("no resource id"));
+    // Warned once.
+    assert!(e.events(&events[..3], NOW).unwrap().warnings.is_empty());
 }
