@@ -36,17 +36,16 @@
 //! Archive policies (`archive_policies` of the file) are not created here.
 
 mod definitions;
+mod events;
+mod samples;
 
 use std::collections::HashSet;
 
-use nepho_definitions::events::python::str_of;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 pub use definitions::{BUILTIN, Definitions, EventOperation, ResourceDefinition};
 
 use crate::encoder::{Encoder, Settings};
-use crate::model::{finite_samples, float};
-use crate::pytime::utc_str_from_unix_nanos;
 use crate::url::PublisherUrl;
 use crate::{Delivery, Event, Output, PublishError, Sample, pyjson};
 
@@ -63,42 +62,19 @@ pub struct GnocchiEncoder {
     pending_warnings: Vec<String>,
 }
 
-/// What one resource accumulates over a batch.
-struct ResourceInfo {
-    resource_type: String,
-    user_id: Value,
-    extra: Map<String, Value>,
-}
-
+/// A JSON delivery with its `gnocchi-role` header.
 fn json_delivery(body: &Value, role: &str) -> Delivery {
     Delivery::new(CONTENT_TYPE, pyjson::dumps(body)).with_header("gnocchi-role", role)
 }
 
-/// A metric's entry of the measures body, without measures yet.
-fn new_metric(definition: &ResourceDefinition, sample: &Sample) -> Value {
-    let mut entry = Map::new();
-    entry.insert("measures".into(), Value::Array(Vec::new()));
-    entry.insert(
-        "archive_policy_name".into(),
-        definition
-            .archive_policy(&sample.name)
-            .map_or(Value::Null, |p| Value::String(p.to_owned())),
-    );
-    entry.insert("unit".into(), Value::String(sample.unit.clone()));
-    Value::Object(entry)
-}
-
 impl GnocchiEncoder {
-    fn is_gnocchi_activity(&self, sample: &Sample) -> bool {
-        let Some(project) = &self.filter_project else {
-            return false;
-        };
-        sample.project_id.as_deref() == Some(project.as_str())
-            || (&sample.resource_id == project
-                && self
-                    .definitions
-                    .for_metric(&sample.name)
-                    .is_some_and(|d| d.resource_type == "swift_account"))
+    /// An output starting with the warnings of loading the definitions, the
+    /// first time only.
+    fn output(&mut self) -> Output {
+        Output {
+            warnings: std::mem::take(&mut self.pending_warnings),
+            ..Output::default()
+        }
     }
 }
 
@@ -142,159 +118,26 @@ impl Encoder for GnocchiEncoder {
     }
 
     fn samples(&mut self, samples: &[Sample], _now: u64) -> Result<Output, PublishError> {
-        let mut out = Output {
-            warnings: std::mem::take(&mut self.pending_warnings),
-            ..Output::default()
-        };
-        let mut kept: Vec<&Sample> = finite_samples(samples, &mut out.warnings)
-            .into_iter()
-            .filter(|s| !self.is_gnocchi_activity(s))
-            .collect();
-        kept.sort_by(|a, b| a.resource_id.cmp(&b.resource_id));
-        let mut infos: Vec<(String, ResourceInfo)> = Vec::new();
-        let mut measures = Map::new();
-        for sample in kept {
-            let Some(definition) = self.definitions.for_metric(&sample.name) else {
-                if self.logged_metrics.insert(sample.name.clone()) {
-                    out.warnings
-                        .push(format!("metric {} is not handled by Gnocchi", sample.name));
-                }
-                continue;
-            };
-            let rid = sample.resource_id.replace('/', "_");
-            let at = match infos.iter().position(|(id, _)| *id == rid) {
-                Some(at) => at,
-                None => {
-                    infos.push((
-                        rid.clone(),
-                        ResourceInfo {
-                            resource_type: definition.resource_type.clone(),
-                            user_id: sample.user_id.clone().map_or(Value::Null, Value::String),
-                            extra: Map::new(),
-                        },
-                    ));
-                    infos.len() - 1
-                }
-            };
-            let extra = &mut infos[at].1.extra;
-            extra.insert(
-                "project_id".into(),
-                sample.project_id.clone().map_or(Value::Null, Value::String),
-            );
-            let dict = sample.as_dict();
-            for (name, spec) in &definition.attributes {
-                if let Some(value) = spec.parse(&dict, false).values.first()
-                    && !value.is_null()
-                {
-                    extra.insert(name.clone(), value.clone().into_owned());
-                }
-            }
-            let Value::Object(metrics) = measures
-                .entry(rid)
-                .or_insert_with(|| Value::Object(Map::new()))
-            else {
-                continue;
-            };
-            let metric = metrics
-                .entry(sample.name.clone())
-                .or_insert_with(|| new_metric(definition, sample));
-            if let Some(list) = metric.get_mut("measures").and_then(Value::as_array_mut) {
-                let mut measure = Map::new();
-                measure.insert("timestamp".into(), Value::String(sample.timestamp.clone()));
-                measure.insert("value".into(), float(sample.volume));
-                list.push(Value::Object(measure));
-            }
-        }
-        if measures.is_empty() {
-            return Ok(out);
-        }
-        out.deliveries
-            .push(json_delivery(&Value::Object(measures), "measures"));
-        let mut updates = Vec::new();
-        for (rid, info) in infos {
-            updates.push(
-                json_delivery(&Value::Object(info.extra.clone()), "resource-update")
-                    .with_header("resource-type", &info.resource_type)
-                    .with_header("resource-id", &rid),
-            );
-            let mut resource = Map::new();
-            resource.insert("id".into(), Value::String(rid));
-            resource.insert("user_id".into(), info.user_id);
-            resource.extend(info.extra);
-            out.deliveries.push(
-                json_delivery(&Value::Object(resource), "resource")
-                    .with_header("resource-type", &info.resource_type),
-            );
-        }
-        out.deliveries.extend(updates);
+        let mut out = self.output();
+        samples::encode(
+            &self.definitions,
+            self.filter_project.as_deref(),
+            &mut self.logged_metrics,
+            samples,
+            &mut out,
+        );
         Ok(out)
     }
 
     fn events(&mut self, events: &[Event], now: u64) -> Result<Output, PublishError> {
-        let mut out = Output {
-            warnings: std::mem::take(&mut self.pending_warnings),
-            ..Output::default()
-        };
-        let ended_at = utc_str_from_unix_nanos(now).replacen(' ', "T", 1);
-        for event in events {
-            let Some((definition, operation)) = self.definitions.for_event(&event.event_type)
-            else {
-                continue;
-            };
-            let mut attributes = Map::new();
-            for (attribute, trait_name) in &definition.event_attributes {
-                if let Some(t) = event.traits.iter().rev().find(|t| &t.name == trait_name) {
-                    attributes.insert(attribute.clone(), t.value.to_json());
-                }
-            }
-            let Some(id) = attributes.get("id").map(str_of) else {
-                out.warnings.push(format!(
-                    "Event {} ({}) has no resource id, ignoring it",
-                    event.message_id, event.event_type
-                ));
-                continue;
-            };
-            attributes.remove("id");
-            let body = match operation {
-                EventOperation::Update => attributes,
-                EventOperation::Delete => {
-                    if !definition.associated_resources.is_empty()
-                        && self
-                            .logged_events
-                            .insert(format!("{} associated", event.event_type))
-                    {
-                        out.warnings.push(format!(
-                            "Event type {}: ending the associated resources ({}) is not supported",
-                            event.event_type,
-                            definition
-                                .associated_resources
-                                .iter()
-                                .map(|(t, _)| t.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ));
-                    }
-                    let mut body = Map::new();
-                    body.insert("ended_at".into(), Value::String(ended_at.clone()));
-                    body
-                }
-                EventOperation::Create => {
-                    if self.logged_events.insert(event.event_type.clone()) {
-                        out.warnings.push(format!(
-                            "Event type {}: creating Gnocchi resources from events is not supported; \
-                             resources are created with their first measures",
-                            event.event_type
-                        ));
-                    }
-                    continue;
-                }
-            };
-            out.deliveries.push(
-                json_delivery(&Value::Object(body), "resource-update")
-                    .with_header("resource-type", &definition.resource_type)
-                    .with_header("resource-id", &id),
-            );
-        }
+        let mut out = self.output();
+        events::encode(
+            &self.definitions,
+            &mut self.logged_events,
+            events,
+            now,
+            &mut out,
+        );
         Ok(out)
     }
 }
