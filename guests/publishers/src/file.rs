@@ -34,13 +34,16 @@ impl Encoder for FileEncoder {
             return Err("file publisher: the path is required (file:///path/to/file)".into());
         }
         let params = url.params(true);
-        // Ceilometer only reads these when both are set, and then refuses
-        // non-numbers; the host does the rotation.
-        if params.last("max_bytes").is_some_and(|v| !v.is_empty())
-            && params.last("backup_count").is_some_and(|v| !v.is_empty())
-        {
-            params.int("max_bytes", 0)?;
-            params.int("backup_count", 0)?;
+        // Ceilometer only reads these when both are given, and then refuses
+        // non-numbers (blank values included); the host does the rotation.
+        if params.has("max_bytes") && params.has("backup_count") {
+            for name in ["max_bytes", "backup_count"] {
+                for value in params.all(name) {
+                    if value.trim().parse::<i64>().is_err() {
+                        return Err(format!("option {name}: {value:?} is not an integer"));
+                    }
+                }
+            }
         }
         Ok(FileEncoder {
             json: params.has("json"),

@@ -65,6 +65,9 @@ fn bad_options_are_refused_by_name() {
         FileEncoder::from_settings(&Settings::for_url("file:///x?max_bytes=ten&backup_count=1"))
             .unwrap_err();
     assert!(err.contains("max_bytes"), "{err}");
+    let err = FileEncoder::from_settings(&Settings::for_url("file:///x?max_bytes=&backup_count=1"))
+        .unwrap_err();
+    assert!(err.contains("max_bytes"), "{err}");
     // Only checked when both are given, as upstream.
     assert!(FileEncoder::from_settings(&Settings::for_url("file:///x?max_bytes=ten")).is_ok());
 }
