@@ -39,12 +39,13 @@ pub(crate) fn run(args: &ConfigArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     };
     let runtime = runtime(args, &plan)?;
-    let set = Arc::new(ComponentSet::start(runtime, plan)?);
-    tracing::info!(components = ?set.names(), "Nephometer agent started.");
+    let capture = Arc::new(nepho_flow::Capture::default());
+    let agent = Arc::new(nepho_flow::Agent::start(runtime, plan, capture, false)?);
+    tracing::info!(components = ?agent.components().names(), "Nephometer agent started.");
     let _watcher = match &args.config {
         Some(config) => Some(ReloadWatcher::start(
             config.clone(),
-            Arc::clone(&set),
+            Arc::clone(&agent),
             RELOAD_DEBOUNCE,
             |_| {},
         )?),
@@ -67,7 +68,8 @@ pub(crate) fn validate(args: &ConfigArgs) -> anyhow::Result<ExitCode> {
     };
     let count = plan.components.len();
     let runtime = runtime(args, &plan)?;
-    match ComponentSet::start(runtime, plan) {
+    let capture = Arc::new(nepho_flow::Capture::default());
+    match nepho_flow::Agent::start(runtime, plan, capture, false) {
         Ok(_) => {
             println!("ok: configuration, policies and {count} components are valid");
             Ok(ExitCode::SUCCESS)

@@ -2,6 +2,7 @@
 
 mod commands;
 mod definitions_test;
+mod replay;
 mod setup;
 
 use std::path::PathBuf;
@@ -47,6 +48,18 @@ enum Command {
     /// Try event definitions on notifications.
     #[command(subcommand)]
     Events(EventsCommand),
+    /// Try a pipeline file.
+    #[command(subcommand)]
+    Pipeline(PipelineCommand),
+}
+
+/// `nephometer pipeline ...`.
+#[derive(Debug, Subcommand)]
+enum PipelineCommand {
+    /// Run samples (JSON Lines of Ceilometer sample dicts) through the
+    /// pipeline's sources and sinks in-process, flush at the end, and print
+    /// what each sink would publish as JSON Lines {"sink", "sample"}.
+    Replay(replay::ReplayArgs),
 }
 
 /// `nephometer events ...`.
@@ -80,6 +93,7 @@ fn main() -> ExitCode {
         Command::Events(EventsCommand::Test(args)) => {
             definitions_test::run(definitions_test::Kind::Events, &args)
         }
+        Command::Pipeline(PipelineCommand::Replay(args)) => replay::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,249 @@
+//! Running pipelines: Ceilometer pipeline files drive real transformer
+//! components; sources pick samples, sinks chain transformers and publish;
+//! reloads keep or flush transformer state as documented.
+
+use std::sync::Arc;
+
+use nepho_flow::{Agent, Capture, Captured};
+use nepho_runtime::bindings::{MeterType, SampleBatch};
+use nepho_runtime::{OwnedSample, Reload};
+
+use crate::support::{FAST_POLICY, Site, runtime};
+
+/// A polled cpu sample of `resource`, `seconds` into the run.
+fn cpu(resource: &str, seconds: u32, nanoseconds: f64) -> OwnedSample {
+    OwnedSample {
+        name: "cpu".into(),
+        meter_type: MeterType::Cumulative,
+        unit: "ns".into(),
+        volume: nanoseconds,
+        user_id: Some("user".into()),
+        project_id: Some("project".into()),
+        resource_id: resource.into(),
+        timestamp: format!("2026-11-23T10:{:02}:{:02}", seconds / 60, seconds % 60),
+        resource_metadata: r#"{"cpu_number": 4, "flavor": {"vcpus": 4}}"#.into(),
+        source: "openstack".into(),
+        id: format!("{resource}-{seconds}"),
+        monotonic_time: None,
+    }
+}
+
+fn memory(resource: &str) -> OwnedSample {
+    OwnedSample {
+        name: "memory.usage".into(),
+        meter_type: MeterType::Gauge,
+        unit: "MB".into(),
+        volume: 512.0,
+        ..cpu(resource, 0, 0.0)
+    }
+}
+
+/// The current UTC time as Ceilometer writes polled timestamps.
+fn utc_now() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970");
+    let (days, second) = (now.as_secs() / 86_400, now.as_secs() % 86_400);
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:06}",
+        second / 3600,
+        second / 60 % 60,
+        second % 60,
+        now.subsec_micros()
+    )
+}
+
+fn batch(samples: &[OwnedSample]) -> SampleBatch {
+    SampleBatch::from_samples(samples)
+}
+
+const CPU_SINK: &str = "\
+sources:
+    - name: meter_source
+      meters: ['*', '!cpu']
+      sinks: [meter_sink]
+    - name: cpu_source
+      meters: [cpu]
+      sinks: [cpu_sink, cpu_delta_sink]
+sinks:
+    - name: meter_sink
+      publishers: [test://]
+    - name: cpu_sink
+      transformers:
+          - name: rate_of_change
+            parameters:
+                target:
+                    name: cpu_util
+                    unit: '%'
+                    type: gauge
+                    max: 100
+                    scale: '100.0 / (10**9 * (resource_metadata.cpu_number or 1))'
+      publishers: [test://]
+    - name: cpu_delta_sink
+      transformers:
+          - name: delta
+            parameters:
+                target: {name: cpu.delta}
+                growth_only: true
+      publishers: [test://]
+";
+
+fn config() -> &'static str {
+    "[pipeline]\nsamples = \"pipeline.yaml\"\n"
+}
+
+/// A site with `pipeline` and an agent running it.
+fn start(pipeline: &str) -> (Site, Agent, Arc<Capture>) {
+    let site = Site::new_deferred(config(), FAST_POLICY);
+    site.install("pipeline.yaml", pipeline.as_bytes());
+    let capture = Arc::new(Capture::default());
+    let agent = Agent::start(runtime(), site.plan(), Arc::clone(&capture), false)
+        .unwrap_or_else(|e| panic!("agent does not start:\n{e}"));
+    (site, agent, capture)
+}
+
+/// (sink, name, volume) of every captured sample.
+fn published(capture: &Capture) -> Vec<(String, String, f64)> {
+    capture
+        .take()
+        .into_iter()
+        .flat_map(|captured| match captured {
+            Captured::Samples { sink, samples } => samples
+                .into_iter()
+                .map(|s| {
+                    (
+                        sink.clone(),
+                        s["name"].as_str().unwrap_or_default().to_owned(),
+                        s["volume"].as_f64().unwrap_or(f64::NAN),
+                    )
+                })
+                .collect::<Vec<_>>(),
+            Captured::Events { .. } => Vec::new(),
+        })
+        .collect()
+}
+
+fn row(sink: &str, name: &str, volume: f64) -> (String, String, f64) {
+    (sink.to_owned(), name.to_owned(), volume)
+}
+
+#[test]
+fn sources_pick_samples_and_sinks_run_their_transformer_components() {
+    let (_site, agent, capture) = start(CPU_SINK);
+    agent
+        .publish_samples(&batch(&[cpu("vm-1", 0, 120e9), memory("vm-1")]))
+        .unwrap();
+    // The first cpu sample has no predecessor: rate_of_change and delta drop it.
+    assert_eq!(
+        published(&capture),
+        [row("meter_sink", "memory.usage", 512.0)]
+    );
+
+    agent
+        .publish_samples(&batch(&[cpu("vm-1", 60, 180e9)]))
+        .unwrap();
+    // 60e9 ns over 60 s on 4 cpus = 25 %; the delta is 60e9.
+    assert_eq!(
+        published(&capture),
+        [
+            row("cpu_sink", "cpu_util", 25.0),
+            row("cpu_delta_sink", "cpu.delta", 60e9)
+        ]
+    );
+    // A counter reset: rate_of_change assumes growth from 0, delta (growth_only) drops it.
+    agent
+        .publish_samples(&batch(&[cpu("vm-1", 120, 30e9)]))
+        .unwrap();
+    assert_eq!(published(&capture), [row("cpu_sink", "cpu_util", 12.5)]);
+}
+
+const AGGREGATE: &str = "\
+sources:
+    - name: held
+      meters: [memory.usage]
+      sinks: [held_sink]
+    - name: cpu_source
+      meters: [cpu]
+      sinks: [cpu_sink]
+sinks:
+    - name: held_sink
+      transformers:
+          - name: aggregator
+            parameters: {size: SIZE, retention_time: 1}
+      publishers: [test://]
+    - name: cpu_sink
+      transformers:
+          - name: rate_of_change
+            parameters:
+                target: {name: cpu_util, unit: '%', type: gauge, scale: '100.0 / (10**9 * (resource_metadata.cpu_number or 1))'}
+      publishers: [test://]
+";
+
+#[test]
+fn reloading_a_transformer_publishes_what_it_held_and_keeps_other_state() {
+    let (site, agent, capture) = start(&AGGREGATE.replace("SIZE", "100"));
+    // The retention time runs from the first sample's timestamp.
+    let mut first = memory("a");
+    first.timestamp = utc_now();
+    let mut second = first.clone();
+    second.volume = 256.0;
+    agent
+        .publish_samples(&batch(&[first, second, cpu("vm-1", 0, 120e9)]))
+        .unwrap();
+    assert_eq!(
+        published(&capture),
+        [],
+        "the aggregator holds 2 of 100 for 1 s"
+    );
+
+    // Once the retention time has passed, the next flush releases the average;
+    // here that flush is the one the host makes when it retires the instance.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    site.install("pipeline.yaml", AGGREGATE.replace("SIZE", "200").as_bytes());
+    let report = agent.reload(site.plan()).expect("reload");
+    assert_eq!(report.changed, ["pipeline/held_sink/0/aggregator"]);
+    assert_eq!(
+        published(&capture),
+        [row("held_sink", "memory.usage", 384.0)],
+        "what the replaced aggregator released goes on through its sink"
+    );
+
+    // The rate_of_change instance was not touched: it still knows vm-1.
+    agent
+        .publish_samples(&batch(&[cpu("vm-1", 60, 180e9)]))
+        .unwrap();
+    assert_eq!(published(&capture), [row("cpu_sink", "cpu_util", 25.0)]);
+}
+
+#[test]
+fn a_publisher_destination_must_be_granted() {
+    let pipeline = CPU_SINK.replacen(
+        "- name: meter_sink\n      publishers: [test://]",
+        "- name: meter_sink\n      publishers: [test://, 'udp://127.0.0.1:4952']",
+        1,
+    );
+    let site = Site::new_deferred(config(), FAST_POLICY);
+    site.install("pipeline.yaml", pipeline.as_bytes());
+    let capture = Arc::new(Capture::default());
+    let error = Agent::start(runtime(), site.plan(), capture, false)
+        .err()
+        .expect("an ungranted destination is refused")
+        .to_string();
+    let at = format!("{}:9:", site.path("pipeline.yaml").display());
+    assert!(
+        error.contains(&at)
+            && error.contains("pipeline/meter_sink/publisher/1")
+            && error.contains("destination udp://127.0.0.1:4952 of sink meter_sink is not granted"),
+        "{error}"
+    );
+}
