@@ -119,6 +119,11 @@ impl HttpClient {
             "PATCH" => self.agent.patch(target),
             _ => self.agent.post(target),
         };
+        let content_type = if content_type.is_empty() {
+            "application/json"
+        } else {
+            content_type
+        };
         request = request.header("Content-Type", content_type);
         if let Some(authorization) = &self.authorization {
             request = request.header("Authorization", authorization.as_str());

@@ -62,6 +62,9 @@ impl Delivery {
 pub trait Transport: Send + Sync {
     /// Delivers one batch of deliveries, in order.
     ///
+    /// A transport that buffers failed batches (the notifier with `policy=queue`) sends them
+    /// first; `deliver(&[])` only retries what is buffered.
+    ///
     /// Returns an error when the batch could not be delivered and Ceilometer would have raised;
     /// failures Ceilometer only logs are logged with `tracing` and return `Ok`.
     fn deliver(&self, deliveries: &[Delivery]) -> Result<(), DeliveryError>;

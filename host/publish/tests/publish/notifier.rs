@@ -50,6 +50,7 @@ impl Probe {
                 .queue_declare(
                     queue.clone().into(),
                     QueueDeclareOptions {
+                        exclusive: true,
                         auto_delete: true,
                         ..QueueDeclareOptions::default()
                     },
@@ -156,10 +157,12 @@ impl Probe {
 
 impl Drop for Probe {
     fn drop(&mut self) {
-        let _ = self.runtime.block_on(self.channel.queue_delete(
-            self.routing_key.clone().into(),
-            QueueDeleteOptions::default(),
-        ));
+        for queue in [&self.routing_key, &self.queue] {
+            let _ = self.runtime.block_on(
+                self.channel
+                    .queue_delete(queue.clone().into(), QueueDeleteOptions::default()),
+            );
+        }
     }
 }
 
