@@ -120,3 +120,58 @@ fn the_timeout_is_honoured() {
         "{error}"
     );
 }
+
+/// A port that nothing listens on now.
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr").port()
+}
+
+#[test]
+fn connection_errors_are_retried_max_retries_times() {
+    // The server starts listening 150 ms after the first attempt: the first try is refused,
+    // retries (after 100 ms, then 200 ms more) reach it.
+    let port = free_port();
+    let server = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(150));
+        let listener = TcpListener::bind(("127.0.0.1", port)).expect("rebind");
+        let (stream, _) = listener.accept().expect("accept");
+        let mut reader = std::io::BufReader::new(stream.try_clone().expect("clone"));
+        let mut line = String::new();
+        loop {
+            line.clear();
+            std::io::BufRead::read_line(&mut reader, &mut line).expect("read");
+            if line == "\r\n" {
+                break;
+            }
+        }
+        let mut body = [0u8; 2];
+        std::io::Read::read_exact(&mut reader, &mut body).expect("body");
+        let mut stream = stream;
+        std::io::Write::write_all(
+            &mut stream,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        )
+        .expect("answer");
+        body
+    });
+    let url =
+        PublisherUrl::parse(&format!("http://127.0.0.1:{port}/x?max_retries=3")).expect("parse");
+    open(&url)
+        .expect("open")
+        .deliver(&[Delivery::new("application/json", b"[]".to_vec())])
+        .expect("delivered after retrying");
+    assert_eq!(&server.join().expect("server"), b"[]");
+
+    let url = PublisherUrl::parse(&format!("http://127.0.0.1:{}/x?max_retries=0", free_port()))
+        .expect("parse");
+    let started = Instant::now();
+    open(&url)
+        .expect("open")
+        .deliver(&[Delivery::new("application/json", b"[]".to_vec())])
+        .expect_err("no retry");
+    assert!(
+        started.elapsed() < Duration::from_millis(90),
+        "no pause without retries"
+    );
+}

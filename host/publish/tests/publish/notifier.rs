@@ -320,3 +320,16 @@ fn reconnects_after_a_broken_connection() {
         .expect("deliver after reconnecting");
     assert_eq!(probe.drain(), [b"before".to_vec(), b"after".to_vec()]);
 }
+
+#[test]
+fn calling_from_an_async_runtime_is_an_error_not_a_panic() {
+    let transport = open(&PublisherUrl::parse("notifier://").expect("parse")).expect("open");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let result = runtime.block_on(async {
+        transport.deliver(&[Delivery::new("application/json", b"[]".to_vec())])
+    });
+    let error = result.expect_err("refused on a runtime thread");
+    assert!(error.to_string().contains("spawn_blocking"), "{error}");
+}
