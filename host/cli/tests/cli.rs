@@ -171,3 +171,87 @@ fn events_test_prints_events_with_the_shipped_definitions() {
         "{traits:?}"
     );
 }
+
+#[test]
+fn pipeline_replay_prints_what_each_sink_publishes_and_names_refused_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = dir.path().join("pipeline.yaml");
+    std::fs::write(
+        &pipeline,
+        "sources:
+  - {name: cpu_source, meters: [cpu], sinks: [cpu_sink]}
+  - {name: meter_source, meters: ['*', '!cpu'], sinks: [meter_sink]}
+sinks:
+  - name: cpu_sink
+    transformers:
+      - name: rate_of_change
+        parameters:
+          target: {name: cpu_util, unit: '%', type: gauge,
+                   scale: '100.0 / (10**9 * (resource_metadata.cpu_number or 1))'}
+    publishers: ['gnocchi://']
+  - {name: meter_sink, publishers: ['test://']}
+",
+    )
+    .unwrap();
+    let sample = |name: &str, seconds: u32, volume: f64| {
+        serde_json::json!({
+            "name": name, "type": "cumulative", "unit": "ns", "volume": volume,
+            "user_id": "u", "project_id": "p", "resource_id": "vm-1",
+            "timestamp": format!("2026-11-23T10:0{}:00", seconds / 60),
+            "resource_metadata": {"cpu_number": 2}, "source": "openstack",
+            "id": format!("{name}-{seconds}"),
+        })
+        .to_string()
+    };
+    let input = dir.path().join("samples.jsonl");
+    std::fs::write(
+        &input,
+        [
+            sample("cpu", 0, 120e9),
+            sample("cpu", 60, 180e9),
+            r#"{"name": "cpu", "volume": 1}"#.to_owned(),
+            sample("memory.usage", 60, 512.0),
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_nephometer"))
+        .args(["pipeline", "replay", "--pipeline"])
+        .arg(&pipeline)
+        .arg("--input")
+        .arg(&input)
+        .arg("--cache-dir")
+        .arg(dir.path())
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("nephometer runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "a refused line fails the replay");
+    assert!(
+        stderr.contains(&format!(
+            "{}:3: sample refused: field `type` is required",
+            input.display()
+        )),
+        "{stderr}"
+    );
+    let published: Vec<(String, String, f64)> = stdout
+        .lines()
+        .map(|line| {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            (
+                v["sink"].as_str().unwrap().to_owned(),
+                v["sample"]["name"].as_str().unwrap().to_owned(),
+                v["sample"]["volume"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        published,
+        [
+            ("cpu_sink".to_owned(), "cpu_util".to_owned(), 50.0),
+            ("meter_sink".to_owned(), "memory.usage".to_owned(), 512.0)
+        ],
+        "{stdout}"
+    );
+}

@@ -247,3 +247,167 @@ fn a_publisher_destination_must_be_granted() {
         "{error}"
     );
 }
+
+const PUBLISHING: &str = "\
+sources:
+    - name: meter_source
+      meters: ['*']
+      sinks: [meter_sink]
+sinks:
+    - name: meter_sink
+      publishers:
+          - 'http://127.0.0.1:PORT/collector?timeout=1&max_retries=0'
+          - 'file://FILE?json&max_bytes=900&backup_count=2'
+";
+
+/// A port nothing listens on.
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("address").port()
+}
+
+#[test]
+fn publishers_encode_in_components_and_one_failure_never_stops_the_others() {
+    let site = Site::new_deferred(config(), "");
+    let file = site.path("samples.log");
+    let pipeline = PUBLISHING
+        .replace("PORT", &closed_port().to_string())
+        .replace("FILE", &file.display().to_string());
+    site.install("pipeline.yaml", pipeline.as_bytes());
+    site.write_policy(&format!(
+        "{FAST_POLICY}destinations = [\"http://127.0.0.1:*/collector\", \"file://{}*\"]\n",
+        site.dir.path().display()
+    ));
+    let capture = Arc::new(Capture::default());
+    let agent = Agent::start(runtime(), site.plan(), capture, false)
+        .unwrap_or_else(|e| panic!("agent does not start:\n{e}"));
+
+    for round in 0..3 {
+        let failures = agent
+            .publish_samples(&batch(&[
+                memory(&format!("vm-{round}")),
+                cpu("vm-1", 0, 1.0),
+            ]))
+            .expect_err("the HTTP collector is down");
+        assert_eq!(failures.len(), 1, "{failures:?}");
+        assert_eq!(failures[0].sink, "meter_sink");
+        assert!(
+            failures[0].url.starts_with("http://127.0.0.1:"),
+            "{failures:?}"
+        );
+    }
+
+    // The file publisher wrote every sample as a JSON line, rotating at 900 bytes.
+    let mut lines = Vec::new();
+    for name in ["samples.log.2", "samples.log.1", "samples.log"] {
+        if let Ok(text) = std::fs::read_to_string(site.path(name)) {
+            assert!(
+                text.len() < 900 || text.lines().count() == 1,
+                "{name} rotated late"
+            );
+            lines.extend(text.lines().map(str::to_owned));
+        }
+    }
+    assert!(site.path("samples.log.1").exists(), "the file rotated");
+    let resources: Vec<(String, String)> = lines
+        .iter()
+        .map(|line| {
+            let sample: serde_json::Value =
+                serde_json::from_str(line).unwrap_or_else(|e| panic!("{line}: {e}"));
+            (
+                sample["name"].as_str().unwrap().to_owned(),
+                sample["resource_id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = (0..3)
+        .flat_map(|round| {
+            [
+                ("memory.usage".to_owned(), format!("vm-{round}")),
+                ("cpu".to_owned(), "vm-1".to_owned()),
+            ]
+        })
+        .collect();
+    // Rotation keeps 2 backups: the oldest lines may have rolled off the end.
+    assert!(
+        expected.ends_with(&resources) && resources.len() >= 3,
+        "{resources:?}"
+    );
+}
+
+/// Takes every message from the queue `queue` on the local RabbitMQ, then deletes it.
+fn drain_queue(queue: &str) -> Vec<Vec<u8>> {
+    use lapin::options::{BasicGetOptions, QueueDeleteOptions};
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio");
+    runtime.block_on(async {
+        let connection = lapin::Connection::connect(
+            "amqp://guest:guest@127.0.0.1:5672/%2f",
+            lapin::ConnectionProperties::default(),
+        )
+        .await
+        .expect("RabbitMQ runs on 127.0.0.1:5672");
+        let channel = connection.create_channel().await.expect("channel");
+        let mut bodies = Vec::new();
+        while let Some(message) = channel
+            .basic_get(queue.into(), BasicGetOptions { no_ack: true })
+            .await
+            .expect("basic.get")
+        {
+            bodies.push(message.delivery.data);
+        }
+        let _ = channel
+            .queue_delete(queue.into(), QueueDeleteOptions::default())
+            .await;
+        bodies
+    })
+}
+
+#[test]
+fn notifier_messages_are_signed_and_verified_where_they_come_back_in() {
+    let topic = format!("nepho-e2e-{}", std::process::id());
+    let pipeline = format!(
+        "sources:\n  - name: s\n    meters: ['*']\n    sinks: [k]\nsinks:\n  - name: k\n    publishers: ['notifier://127.0.0.1:5672/?topic={topic}']\n"
+    );
+    let site = Site::new_deferred(
+        "[pipeline]\nsamples = \"pipeline.yaml\"\n[publisher]\ntelemetry_secret = \"s3cret\"\n",
+        &format!("{FAST_POLICY}destinations = [\"notifier://127.0.0.1:5672*\"]\n"),
+    );
+    site.install("pipeline.yaml", pipeline.as_bytes());
+    let agent = Agent::start(runtime(), site.plan(), Arc::new(Capture::default()), false)
+        .unwrap_or_else(|e| panic!("agent does not start:\n{e}"));
+    agent
+        .publish_samples(&batch(&[memory("vm-a"), cpu("vm-b", 0, 7.0)]))
+        .expect("published with confirmation");
+
+    let bodies = drain_queue(&format!("{topic}.sample"));
+    assert_eq!(bodies.len(), 1, "one notification for the batch");
+    let envelope: serde_json::Value = serde_json::from_slice(&bodies[0]).unwrap();
+    assert_eq!(envelope["oslo.version"], "2.0");
+    let message: serde_json::Value =
+        serde_json::from_str(envelope["oslo.message"].as_str().unwrap()).unwrap();
+    assert_eq!(message["priority"], "SAMPLE");
+    assert_eq!(message["event_type"], "metering");
+    let payload = message["payload"].as_array().unwrap();
+    let received: Vec<(String, String, f64)> = payload
+        .iter()
+        .map(|meter_message| {
+            let sample = nepho_flow::sample_from_json(meter_message, "s3cret")
+                .unwrap_or_else(|e| panic!("{meter_message}: {e}"));
+            assert_eq!(
+                nepho_flow::sample_from_json(meter_message, "another secret"),
+                Err(nepho_flow::IntakeError::BadSignature)
+            );
+            (sample.name, sample.resource_id, sample.volume)
+        })
+        .collect();
+    assert_eq!(
+        received,
+        [
+            ("memory.usage".to_owned(), "vm-a".to_owned(), 512.0),
+            ("cpu".to_owned(), "vm-b".to_owned(), 7.0)
+        ]
+    );
+}
