@@ -4,6 +4,7 @@
 mod file;
 mod gnocchi;
 mod http;
+mod https;
 mod notifier;
 mod prometheus;
 mod support;

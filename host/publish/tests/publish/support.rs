@@ -72,7 +72,12 @@ pub fn http_server(answers: Vec<Answer>) -> (u16, Receiver<Request>) {
 }
 
 fn read_request(stream: &TcpStream) -> Option<Request> {
-    let mut reader = BufReader::new(stream.try_clone().ok()?);
+    read_request_from(stream.try_clone().ok()?)
+}
+
+/// Reads one HTTP/1.1 request (head and `Content-Length` body) from `source`.
+pub fn read_request_from(source: impl Read) -> Option<Request> {
+    let mut reader = BufReader::new(source);
     let mut line = String::new();
     reader.read_line(&mut line).ok()?;
     let mut parts = line.split_whitespace();
