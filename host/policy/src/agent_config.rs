@@ -21,6 +21,9 @@
 //! [transformers.scale]                        # a transformer pipeline files may name
 //! source = "file:plugins/scale.wasm"
 //! tenant = "acme"
+//!
+//! [notification]                              # the RabbitMQ consumer (see `notification.rs`)
+//! topics = ["notifications"]
 //! ```
 
 use std::collections::BTreeMap;
@@ -45,6 +48,7 @@ pub(crate) struct RawAgentConfig {
     pub(crate) publisher: Option<RawPublisher>,
     #[serde(default)]
     pub(crate) transformers: BTreeMap<Spanned<String>, RawTransformerType>,
+    pub(crate) notification: Option<crate::notification::RawNotification>,
 }
 
 /// The `[pipeline]` table: Ceilometer's pipeline files.

@@ -12,17 +12,23 @@ mod agent_config;
 mod capability;
 mod diagnostic;
 mod files;
+mod notification;
 mod pipelines;
 mod plan;
 mod sandbox;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_notification;
+#[cfg(test)]
 mod tests_pipelines;
 
 pub use agent_config::{ComponentSource, ComponentSpec};
 pub use capability::Capability;
 pub use diagnostic::{Diagnostic, Diagnostics, Location};
+pub use notification::{
+    DEFAULT_EXCHANGES, DEFAULT_PRIORITIES, NotificationConfig, OSLO_PRIORITIES,
+};
 pub use pipelines::{
     DEFAULT_TELEMETRY_SECRET, PipelineFile, Pipelines, publisher_builtin, publisher_component,
     publisher_scheme, transformer_component,

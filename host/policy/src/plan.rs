@@ -71,6 +71,8 @@ pub struct Plan {
     pub components: Vec<ComponentSpec>,
     /// The pipeline files and publishing options.
     pub pipelines: Pipelines,
+    /// The notification consumer (`[notification]`), if configured.
+    pub notification: Option<crate::NotificationConfig>,
 }
 
 struct ParsedPolicy<'a> {
@@ -195,6 +197,10 @@ impl Plan {
             crate::pipelines::resolve(&raw, &mut cx, &mut errors)
         };
         components.extend(generated);
+        let notification = raw.notification.as_ref().map(|table| {
+            let names: Vec<String> = components.iter().map(|c| c.name.clone()).collect();
+            crate::notification::resolve(table, config, &names, &mut errors)
+        });
         let plan = Plan {
             config_file: config.path.clone(),
             policy_dir: None,
@@ -202,6 +208,7 @@ impl Plan {
             cache_dir: raw.cache_dir.clone().map(|dir| base.join(dir)),
             components,
             pipelines,
+            notification,
         };
         errors.dedup();
         errors.into_result(plan)
