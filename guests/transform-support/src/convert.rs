@@ -2,8 +2,7 @@
 
 use nepho_guest::transformer::{MeterType, SampleBatch, log};
 use nepho_guest::{BatchText, SampleBatchBuilder, SampleFields};
-use nepho_transformers::Sample;
-use serde_json::Value;
+use nepho_transformers::{Metadata, Sample};
 
 /// The namespace of ids given to samples a transformer creates.
 const NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x8c1f_52d4_6b0e_4a5f_b2e7_3d91_c4a8_06f2);
@@ -32,11 +31,7 @@ pub(crate) fn from_batch(batch: &SampleBatch) -> Vec<Sample> {
                 project_id: s.project_id.map(|p| batch.str(p).to_owned()),
                 resource_id: batch.str(s.resource_id).to_owned(),
                 timestamp: batch.str(s.timestamp).to_owned(),
-                resource_metadata: if metadata.is_empty() {
-                    Value::Object(Default::default())
-                } else {
-                    serde_json::from_str(metadata).unwrap_or(Value::Null)
-                },
+                resource_metadata: Metadata::from_json_text(metadata),
                 source: batch.str(s.source).to_owned(),
                 id: batch.str(s.id).to_owned(),
                 monotonic_time: s.monotonic_time,
@@ -74,7 +69,7 @@ pub(crate) fn to_batch(samples: &[Sample]) -> SampleBatch {
         } else {
             s.id.clone()
         };
-        let metadata = s.resource_metadata.to_string();
+        let metadata = s.resource_metadata.json_text();
         builder.push(SampleFields {
             name: &s.name,
             meter_type,

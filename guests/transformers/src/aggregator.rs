@@ -161,7 +161,7 @@ impl Aggregator {
                     .policies
                     .contains(&(Field::ResourceMetadata, Policy::Drop))
                 {
-                    out.resource_metadata = Value::Object(serde_json::Map::new());
+                    out.resource_metadata = crate::Metadata::empty();
                 }
                 self.index.insert(key, self.samples.len());
                 self.samples.push(out);

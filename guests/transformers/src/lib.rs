@@ -24,6 +24,7 @@ pub mod delta;
 pub mod expr;
 mod log;
 mod mapping;
+mod metadata;
 mod py;
 pub mod rate_of_change;
 mod sample;
@@ -33,5 +34,6 @@ pub mod unit_conversion;
 
 pub use chain::Chain;
 pub use log::{Log, LogLevel, LogRecord};
+pub use metadata::Metadata;
 pub use sample::{SOURCE_DEFAULT, Sample};
 pub use transformer::{Kind, NAMES, Transformer};

@@ -1,7 +1,8 @@
 //! The sample model shared by every transformer (Ceilometer's `ceilometer.sample.Sample`).
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+
+use crate::metadata::Metadata;
 
 /// Ceilometer's default `source` for samples built without one (`Sample.SOURCE_DEFAULT`).
 pub const SOURCE_DEFAULT: &str = "openstack";
@@ -32,9 +33,9 @@ pub struct Sample {
     /// ISO-8601 timestamp, kept as the original string.
     #[serde(default)]
     pub timestamp: String,
-    /// Arbitrary metadata (a JSON object in practice).
-    #[serde(default = "empty_object")]
-    pub resource_metadata: Value,
+    /// Arbitrary metadata (a JSON object in practice), parsed on demand.
+    #[serde(default)]
+    pub resource_metadata: Metadata,
     /// Sample source; Ceilometer's default is `openstack`.
     #[serde(default = "default_source")]
     pub source: String,
@@ -45,10 +46,6 @@ pub struct Sample {
     /// High-precision poll time (`time.monotonic()`), when the poller gave one.
     #[serde(default)]
     pub monotonic_time: Option<f64>,
-}
-
-fn empty_object() -> Value {
-    Value::Object(serde_json::Map::new())
 }
 
 fn default_source() -> String {
@@ -68,13 +65,13 @@ impl Sample {
         project_id: Option<String>,
         resource_id: String,
         timestamp: String,
-        resource_metadata: Value,
+        resource_metadata: Metadata,
     ) -> Sample {
         // `resource_metadata or {}`
-        let resource_metadata = if crate::py::json_truthy(&resource_metadata) {
+        let resource_metadata = if resource_metadata.is_truthy() {
             resource_metadata
         } else {
-            empty_object()
+            Metadata::empty()
         };
         Sample {
             name,

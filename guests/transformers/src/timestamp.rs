@@ -110,9 +110,13 @@ fn parse(b: &[u8]) -> Option<Micros> {
                             if c.i == fs {
                                 return None;
                             }
-                            let frac = std::str::from_utf8(&b[fs..c.i]).ok()?;
-                            let f: f64 = format!("0.{frac}").parse().ok()?;
-                            micros = (f * 1e6) as i64;
+                            // iso8601 computes int(Decimal("0." + digits) * 10**6):
+                            // exact, the seventh digit on truncated.
+                            micros = b[fs..c.i]
+                                .iter()
+                                .chain(std::iter::repeat(&b'0'))
+                                .take(6)
+                                .fold(0i64, |n, d| n * 10 + i64::from(d - b'0'));
                         }
                     }
                     None => c.i = save,
@@ -184,5 +188,23 @@ mod tests {
         assert!(parse_isotime("garbage").is_err());
         assert!(parse_isotime("").is_err());
         assert_eq!(delta_seconds(base, base + 60_000_000), 60.0);
+    }
+
+    #[test]
+    fn fractions_are_exact_microseconds_as_iso8601_computes_them() {
+        let base = parse_isotime("2024-06-01T12:20:00").unwrap();
+        // 0.260827 * 1e6 is 260826.99999999997 in floating point.
+        assert_eq!(
+            parse_isotime("2024-06-01T12:20:00.260827").unwrap(),
+            base + 260_827
+        );
+        assert_eq!(
+            parse_isotime("2024-06-01T12:20:00.1234569").unwrap(),
+            base + 123_456
+        );
+        assert_eq!(
+            parse_isotime("2024-06-01T12:20:00.05").unwrap(),
+            base + 50_000
+        );
     }
 }

@@ -58,7 +58,7 @@ mod tests {
             None,
             "r".into(),
             "2018-01-01T00:00:00".into(),
-            meta,
+            meta.into(),
         )
     }
 

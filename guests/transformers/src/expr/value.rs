@@ -120,7 +120,7 @@ pub fn sample_attr<'a>(s: &'a Sample, name: &str) -> Val<'a> {
         "resource_id" => Val::Str(Cow::Borrowed(&s.resource_id)),
         "timestamp" => Val::Str(Cow::Borrowed(&s.timestamp)),
         // `Sample(resource_metadata=None)` stores `{}`.
-        "resource_metadata" => match &s.resource_metadata {
+        "resource_metadata" => match s.resource_metadata.value() {
             Value::Null => Val::Empty,
             other => Val::from_json(other, true),
         },
