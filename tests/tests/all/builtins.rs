@@ -14,7 +14,12 @@ fn every_builtin_is_a_component_this_host_serves() {
         "built-ins: {builtins:?}"
     );
     for name in builtins {
-        let config = format!("[components.{name}]\nsource = \"builtin:{name}\"\n");
+        // A publisher needs the URL of its scheme; a transformer its parameters.
+        let settings = match name.strip_prefix("publish-") {
+            Some(scheme) => format!("config = {{ url = \"{scheme}://127.0.0.1:9/x\" }}\n"),
+            None => String::new(),
+        };
+        let config = format!("[components.{name}]\nsource = \"builtin:{name}\"\n{settings}");
         let site = Site::new(&config, FAST_POLICY);
         let set = site.start();
         let component = set.get(name).expect("loaded");

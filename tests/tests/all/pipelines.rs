@@ -411,3 +411,65 @@ fn notifier_messages_are_signed_and_verified_where_they_come_back_in() {
         ]
     );
 }
+
+#[test]
+fn event_sources_pick_events_by_type() {
+    let pipeline = "\
+sources:
+  - {name: compute, events: ['compute.instance.*'], sinks: [compute_sink]}
+  - {name: rest, events: ['*', '!compute.*'], sinks: [rest_sink]}
+sinks:
+  - {name: compute_sink, publishers: ['test://']}
+  - {name: rest_sink, publishers: ['test://']}
+";
+    let site = Site::new_deferred(
+        "[components.events]\nsource = \"builtin:event-definitions\"\n[pipeline]\nevents = \"event_pipeline.yaml\"\n",
+        FAST_POLICY,
+    );
+    site.install("event_pipeline.yaml", pipeline.as_bytes());
+    let capture = Arc::new(Capture::default());
+    let agent = Agent::start(runtime(), site.plan(), Arc::clone(&capture), false)
+        .unwrap_or_else(|e| panic!("agent does not start:\n{e}"));
+    let fixtures =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/ceilometer/notifications");
+    let mut notifications = nepho_runtime::NotificationBatchBuilder::default();
+    for (file, event_type) in [
+        (
+            "compute__INSTANCE_CREATE_END.json",
+            "compute.instance.create.end",
+        ),
+        ("image__NOTIFICATION_SEND.json", "image.send"),
+    ] {
+        let body = std::fs::read_to_string(fixtures.join(file)).expect("fixture");
+        notifications.push(event_type, "info", &body);
+    }
+    let events = agent
+        .components()
+        .convert_events("events", &notifications.finish())
+        .expect("events");
+    agent.publish_events(&events).expect("published");
+    let by_sink: Vec<(String, Vec<String>)> = capture
+        .take()
+        .into_iter()
+        .filter_map(|captured| match captured {
+            Captured::Events { sink, events } => Some((
+                sink,
+                events
+                    .iter()
+                    .map(|e| e["event_type"].as_str().unwrap_or_default().to_owned())
+                    .collect(),
+            )),
+            Captured::Samples { .. } => None,
+        })
+        .collect();
+    assert_eq!(
+        by_sink,
+        [
+            (
+                "compute_sink".to_owned(),
+                vec!["compute.instance.create.end".to_owned()]
+            ),
+            ("rest_sink".to_owned(), vec!["image.send".to_owned()]),
+        ]
+    );
+}
