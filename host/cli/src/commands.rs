@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use nepho_runtime::{ComponentSet, ReloadWatcher};
+use nepho_runtime::{ComponentSet, Reload, ReloadWatcher};
 
 use crate::ConfigArgs;
 use crate::setup::{load_plan, runtime};
@@ -42,6 +42,14 @@ pub(crate) fn run(args: &ConfigArgs) -> anyhow::Result<ExitCode> {
     let capture = Arc::new(nepho_flow::Capture::default());
     let agent = Arc::new(nepho_flow::Agent::start(runtime, plan, capture, false)?);
     tracing::info!(components = ?agent.components().names(), "Nephometer agent started.");
+    let notification = agent.current_plan().and_then(|plan| plan.notification);
+    let _consumer = match notification.filter(|config| config.enabled) {
+        Some(config) => Some(
+            nepho_notification::Consumer::start(config, Arc::clone(&agent))
+                .map_err(|e| anyhow::anyhow!("notification consumer: {e}"))?,
+        ),
+        None => None,
+    };
     let _watcher = match &args.config {
         Some(config) => Some(ReloadWatcher::start(
             config.clone(),

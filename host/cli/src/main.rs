@@ -2,6 +2,7 @@
 
 mod commands;
 mod definitions_test;
+mod doctor;
 mod replay;
 mod setup;
 
@@ -51,6 +52,10 @@ enum Command {
     /// Try a pipeline file.
     #[command(subcommand)]
     Pipeline(PipelineCommand),
+    /// Examine the RabbitMQ broker of [notification] and report what keeps
+    /// notifications from being metered (unconsumed topics, unbound
+    /// exchanges, dead-lettered messages) and what to change.
+    Doctor(doctor::DoctorArgs),
 }
 
 /// `nephometer pipeline ...`.
@@ -94,6 +99,7 @@ fn main() -> ExitCode {
             definitions_test::run(definitions_test::Kind::Events, &args)
         }
         Command::Pipeline(PipelineCommand::Replay(args)) => replay::run(&args),
+        Command::Doctor(args) => doctor::run(&args),
     };
     match result {
         Ok(code) => code,

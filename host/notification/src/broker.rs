@@ -22,7 +22,13 @@ pub fn parse_url(url: &str) -> Result<AMQPUri, String> {
         Some(rest) => format!("amqp://{rest}"),
         None => url.to_owned(),
     };
-    AMQPUri::from_str(&amqp).map_err(|e| format!("the broker URL is not a valid AMQP URI: {e}"))
+    let mut uri = AMQPUri::from_str(&amqp)
+        .map_err(|e| format!("the broker URL is not a valid AMQP URI: {e}"))?;
+    // As kombu reads oslo's transport URLs: `amqp://host/` is the default vhost.
+    if uri.vhost.is_empty() {
+        uri.vhost = "/".to_owned();
+    }
+    Ok(uri)
 }
 
 /// `host:port` of a URI, for messages.
@@ -127,6 +133,7 @@ mod tests {
         assert_eq!(authority(&uri), "broker:5673");
         assert_eq!(uri.vhost, "v");
         assert_eq!(uri.authority.userinfo.username, "u");
+        assert_eq!(parse_url("amqp://g:g@h:5672/").expect("valid").vhost, "/");
         let error = parse_url("amqp://[").expect_err("invalid");
         assert!(error.contains("not a valid AMQP URI"), "{error}");
     }

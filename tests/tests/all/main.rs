@@ -6,6 +6,7 @@ mod definitions_reload;
 mod event_conformance;
 mod isolation;
 mod meter_conformance;
+mod notifications;
 mod pipelines;
 mod polyglot;
 mod reload;
