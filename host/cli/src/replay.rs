@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use nepho_flow::{Agent, Capture, Captured, sample_from_json};
+use nepho_flow::{Agent, Capture, Captured, sample_from_json_text};
 use nepho_policy::{ConfigSource, Plan};
 use nepho_runtime::{OwnedSample, Runtime, RuntimeConfig, SampleBatchBuilder};
 use serde_json::Value;
@@ -121,10 +121,7 @@ pub(crate) fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
         if line.trim().is_empty() {
             continue;
         }
-        let parsed = serde_json::from_str::<Value>(&line)
-            .map_err(|e| e.to_string())
-            .and_then(|value| sample_from_json(&value, &secret).map_err(|e| e.to_string()));
-        match parsed {
+        match sample_from_json_text(&line, &secret) {
             Ok(sample) => pending.push(sample),
             Err(error) => {
                 refused += 1;

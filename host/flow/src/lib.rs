@@ -18,5 +18,5 @@ mod select;
 mod sink;
 
 pub use agent::Agent;
-pub use intake::{IntakeError, sample_from_json};
+pub use intake::{IntakeError, sample_from_json, sample_from_json_text};
 pub use outlet::{Capture, Captured, PublishFailure};
