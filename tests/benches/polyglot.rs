@@ -5,7 +5,11 @@
 //! Also the first load (compile into an empty cache) and a load from the disk
 //! cache, as a restarted agent does it.
 //!
-//! Usage: `cargo bench -p nepho-tests --bench polyglot [-- ROUNDS]`
+//! Usage: `cargo bench -p nepho-tests --bench polyglot [-- ROUNDS [MAX_MEMORY_MIB]]`
+//!
+//! Components run under the shipped default policy (64 MiB), unless
+//! MAX_MEMORY_MIB is given. A component that traps is reported with the
+//! number of batches it had taken, and the run goes on.
 
 #![allow(missing_docs, reason = "a benchmark binary")]
 
@@ -31,10 +35,12 @@ struct Subject {
 }
 
 fn main() -> anyhow::Result<()> {
-    let rounds: usize = std::env::args()
+    let args: Vec<String> = std::env::args()
         .skip(1)
-        .find(|a| !a.starts_with('-'))
-        .map_or(Ok(7), |a| a.parse())?;
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let rounds: usize = args.first().map_or(Ok(7), |a| a.parse())?;
+    let memory_mib: Option<u32> = args.get(1).map(|a| a.parse()).transpose()?;
     let dir = build()?;
     let builtin_size = |name: &str| {
         nepho_guest_artifacts::BUILTINS
@@ -88,11 +94,14 @@ fn main() -> anyhow::Result<()> {
     );
     for subject in &subjects {
         let cache = tempfile::tempdir()?;
-        let (_, compile) = start(subject, cache.path())?;
-        let (set, cached) = start(subject, cache.path())?;
-        let rate = rate(&set, &batch, rounds)?;
+        let (_, compile) = start(subject, cache.path(), memory_mib)?;
+        let (set, cached) = start(subject, cache.path(), memory_mib)?;
+        let rate = match rate(&set, &batch, rounds) {
+            Ok(rate) => format!("{rate:.0}"),
+            Err(trap) => trap,
+        };
         println!(
-            "{:<32} {:>9.1} {:>12.2} {:>12.3} {:>14.0}",
+            "{:<32} {:>9.1} {:>12.2} {:>12.3} {:>14}",
             subject.label,
             subject.size as f64 / (1024.0 * 1024.0),
             compile.as_secs_f64(),
@@ -122,7 +131,11 @@ fn build() -> anyhow::Result<PathBuf> {
 }
 
 /// A fresh runtime over `cache` with `subject` loaded, and how long loading took.
-fn start(subject: &Subject, cache: &Path) -> anyhow::Result<(ComponentSet, Duration)> {
+fn start(
+    subject: &Subject,
+    cache: &Path,
+    memory_mib: Option<u32>,
+) -> anyhow::Result<(ComponentSet, Duration)> {
     let runtime = Runtime::new(RuntimeConfig {
         builtins: nepho_guest_artifacts::BUILTINS,
         cache_dir: Some(cache.to_owned()),
@@ -138,7 +151,11 @@ fn start(subject: &Subject, cache: &Path) -> anyhow::Result<(ComponentSet, Durat
         &ConfigSource::embedded("bench.toml", &config),
         &[ConfigSource::embedded(
             "policies/default.toml",
-            nepho_policy::DEFAULT_POLICY,
+            &format!(
+                "{}\n[components.subject]\n{}",
+                nepho_policy::DEFAULT_POLICY,
+                memory_mib.map_or(String::new(), |m| format!("max_memory_mib = {m}\n"))
+            ),
         )],
     )
     .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -147,23 +164,34 @@ fn start(subject: &Subject, cache: &Path) -> anyhow::Result<(ComponentSet, Durat
     Ok((set, started.elapsed()))
 }
 
-/// The median samples/s over `rounds` rounds, each lasting about half a second.
-fn rate(set: &ComponentSet, batch: &SampleBatch, rounds: usize) -> anyhow::Result<f64> {
-    let warm = Instant::now();
+/// The median samples/s over `rounds` rounds, each lasting about half a
+/// second; or, if the component fails, how many batches it had taken.
+fn rate(set: &ComponentSet, batch: &SampleBatch, rounds: usize) -> Result<f64, String> {
     let mut calls = 0;
-    while calls < 3 || warm.elapsed() < Duration::from_millis(300) {
-        let output = set.transform("subject", batch)?;
-        anyhow::ensure!(output.samples.len() == BATCH, "lost samples");
+    let mut call = || {
+        let output = set
+            .transform("subject", batch)
+            .map_err(|e| format!("failed after {calls} batches: {e}"))?;
         calls += 1;
+        Ok::<_, String>(output.samples.len())
+    };
+    let warm = Instant::now();
+    let mut warm_calls = 0;
+    while warm_calls < 3 || warm.elapsed() < Duration::from_millis(300) {
+        if call()? != BATCH {
+            return Err("lost samples".to_owned());
+        }
+        warm_calls += 1;
     }
-    let per_round = ((calls as f64 / warm.elapsed().as_secs_f64()) * 0.5).ceil() as usize;
+    let per_second = warm_calls as f64 / warm.elapsed().as_secs_f64();
+    let per_round = ((per_second * 0.5).ceil() as usize).max(1);
     let mut rates = Vec::with_capacity(rounds);
     for _ in 0..rounds {
         let started = Instant::now();
-        for _ in 0..per_round.max(1) {
-            std::hint::black_box(set.transform("subject", batch)?);
+        for _ in 0..per_round {
+            std::hint::black_box(call()?);
         }
-        rates.push((per_round.max(1) * BATCH) as f64 / started.elapsed().as_secs_f64());
+        rates.push((per_round * BATCH) as f64 / started.elapsed().as_secs_f64());
     }
     rates.sort_by(f64::total_cmp);
     Ok(rates[rates.len() / 2])

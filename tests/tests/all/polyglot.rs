@@ -192,15 +192,17 @@ fn a_bad_configuration_is_refused_at_init_naming_the_key() {
 }
 
 #[test]
-fn a_tenant_without_the_clock_grant_refuses_them() {
+fn the_third_party_tenant_needs_to_grant_the_clock_and_then_fits_them() {
+    let tenant_config = |language: &str| {
+        format!(
+            "[components.scale]\nsource = \"file:{language}.wasm\"\ntenant = \"third-party\"\n\
+             config = {{ parameters = {{ target = {{ scale = 2 }} }} }}\n"
+        )
+    };
+    let batch = SampleBatch::from_samples(&input());
     for language in LANGUAGES {
         let wasm = std::fs::read(built_dir().join(format!("{language}.wasm"))).expect("built");
-        let site = Site::new(
-            &format!(
-                "[components.scale]\nsource = \"file:{language}.wasm\"\ntenant = \"third-party\"\n"
-            ),
-            DEFAULT_POLICY,
-        );
+        let site = Site::new(&tenant_config(language), DEFAULT_POLICY);
         site.install(&format!("{language}.wasm"), &wasm);
         let error = start(&site)
             .err()
@@ -209,5 +211,13 @@ fn a_tenant_without_the_clock_grant_refuses_them() {
             error.contains("needs the `clock` capability; its policy grants only [log, config]"),
             "{language}:\n{error}"
         );
+
+        // Granted the clock, it runs within the tenant's 32 MiB and 500 ms.
+        site.write_policy(&format!(
+            "{DEFAULT_POLICY}\n[components.scale]\ngrants = [\"log\", \"config\", \"clock\"]\n"
+        ));
+        let set = start(&site).unwrap_or_else(|e| panic!("{language} does not load:\n{e}"));
+        let output = set.transform("scale", &batch).expect("transform");
+        assert_eq!(output.samples.len(), batch.samples.len(), "{language}");
     }
 }
