@@ -129,6 +129,10 @@ struct Received {
 }
 
 /// What the consumer tasks send to the worker.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one per message either way; boxing would add an allocation per message"
+)]
 enum Event {
     Delivery(Received),
     /// A consumer stream ended or failed: the session is over.
