@@ -4,11 +4,12 @@
 //!
 //! At least once: a batch is acknowledged (`multiple`, per channel) only after
 //! every publisher took what it produced. A failed batch is retried message
-//! by message; a message that fails alone while others pass is republished to
-//! its queue with an attempt count (`x-nephometer-attempts`) and, after
-//! `max_attempts`, moved to the dead-letter queue. When every message fails
-//! on publishing (a downstream outage) nothing is counted: the messages are
-//! requeued and the consumer backs off. Undecodable messages and forged
+//! by message; a message that fails alone while others pass (or on a
+//! component error, or having failed so before) is republished to its queue
+//! with an attempt count (`x-nephometer-attempts`) and, after `max_attempts`,
+//! moved to the dead-letter queue. When every message fails on publishing (a
+//! downstream outage) nothing is counted: the messages are requeued and the
+//! consumer backs off. Undecodable messages and forged
 //! `telemetry.polling` samples are dead-lettered at once. Nothing is ever
 //! acknowledged before it is handed on or dead-lettered with a publisher
 //! confirm, so a crash or a broker restart only causes redeliveries.
@@ -409,10 +410,13 @@ impl Worker {
         if failed.is_empty() {
             return Ok(());
         }
+        // Every message failing to publish, none of them known to fail alone
+        // before: the publishers are down, not the messages bad.
         let outage = passed == 0
-            && failed
-                .iter()
-                .all(|(_, e)| matches!(e, HandleError::Publish(_)));
+            && failed.iter().all(|(item, e)| {
+                matches!(e, HandleError::Publish(_))
+                    && attempts(&item.received.delivery.properties) == 0
+            });
         if outage {
             let pause = self.outage_backoff;
             tracing::warn!(

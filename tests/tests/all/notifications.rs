@@ -811,3 +811,165 @@ fn a_broker_restart_mid_stream_loses_nothing() {
     );
     consumer.stop();
 }
+
+/// A collector that accepts JSON posts, or breaks the connection without an
+/// answer (a transport failure, which the publisher reports) when the body
+/// names `poison-image` or while `down` is set.
+struct Collector {
+    port: u16,
+    down: Arc<std::sync::atomic::AtomicBool>,
+    accepted: Arc<std::sync::Mutex<Vec<String>>>,
+    refused: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Collector {
+    fn start() -> Collector {
+        use std::io::{BufRead, BufReader, Read};
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let collector = Collector {
+            port,
+            down: Arc::default(),
+            accepted: Arc::default(),
+            refused: Arc::default(),
+        };
+        let (down, accepted, refused) = (
+            Arc::clone(&collector.down),
+            Arc::clone(&collector.accepted),
+            Arc::clone(&collector.refused),
+        );
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+                let mut length = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if let Some((name, value)) = line.split_once(':')
+                        && name.eq_ignore_ascii_case("content-length")
+                    {
+                        length = value.trim().parse().unwrap_or(0);
+                    }
+                }
+                let mut body = vec![0; length];
+                if reader.read_exact(&mut body).is_err() {
+                    continue;
+                }
+                let body = String::from_utf8_lossy(&body).into_owned();
+                if down.load(Ordering::SeqCst) || body.contains("poison-image") {
+                    refused.fetch_add(1, Ordering::SeqCst);
+                    continue; // dropped: the connection closes unanswered
+                }
+                accepted.lock().expect("lock").push(body);
+                let _ = stream.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                );
+            }
+        });
+        collector
+    }
+
+    /// Whether every image id was accepted in some post.
+    fn accepted_all(&self, ids: &[String]) -> bool {
+        let accepted = self.accepted.lock().expect("lock");
+        ids.iter().all(|id| {
+            accepted
+                .iter()
+                .any(|body| body.contains(&format!("\"{id}\"")))
+        })
+    }
+}
+
+#[test]
+fn an_outage_requeues_without_counting_and_a_message_failing_alone_is_dead_lettered() {
+    use std::sync::atomic::Ordering;
+    let names = Names::new("attempts", &["glance"]);
+    let collector = Collector::start();
+    let site = {
+        let config = format!(
+            "[components.meters]\nsource = \"builtin:meter-definitions\"\n\
+             [pipeline]\nsamples = \"pipeline.yaml\"\n{}",
+            names.config_table("batch_size = 10\nbatch_timeout_ms = 200\nmax_attempts = 2\n")
+        );
+        let site = Site::new_deferred(&config, "");
+        site.install(
+            "pipeline.yaml",
+            format!(
+                "sources:\n  - name: all\n    meters: ['image.download']\n    sinks: [out]\n\
+                 sinks:\n  - name: out\n    publishers: ['http://127.0.0.1:{}/collector?timeout=2&max_retries=0']\n",
+                collector.port
+            )
+            .as_bytes(),
+        );
+        site.write_policy(&format!(
+            "{FAST_POLICY}destinations = [\"http://127.0.0.1:*/collector\"]\n"
+        ));
+        site
+    };
+    let (consumer, _agent) = start(&site);
+    wait_until("the queues", Duration::from_secs(20), || {
+        Stats::get(&consumer.stats().connections) == 1
+    });
+
+    // An outage: every post fails. Nothing is acknowledged, nothing dead-lettered.
+    collector.down.store(true, Ordering::SeqCst);
+    let first: Vec<String> = (0..4).map(|i| format!("img-a{i}")).collect();
+    send(
+        names.exchange("glance"),
+        &names.topic,
+        false,
+        &first.iter().map(|id| image_send(id)).collect::<Vec<_>>(),
+    );
+    wait_until("failed posts", Duration::from_secs(30), || {
+        collector.refused.load(Ordering::SeqCst) >= 6 && Stats::get(&consumer.stats().requeued) >= 4
+    });
+    assert_eq!(Stats::get(&consumer.stats().acked), 0);
+    assert_eq!(Stats::get(&consumer.stats().dead_lettered), 0);
+    collector.down.store(false, Ordering::SeqCst);
+    wait_until(
+        "the posts after the outage",
+        Duration::from_secs(60),
+        || collector.accepted_all(&first),
+    );
+    assert_eq!(
+        Stats::get(&consumer.stats().dead_lettered),
+        0,
+        "an outage dead-letters nothing"
+    );
+
+    // One message the collector always refuses, among good ones.
+    let second: Vec<String> = (0..5)
+        .map(|i| format!("img-b{i}"))
+        .chain(["poison-image".to_owned()])
+        .collect();
+    send(
+        names.exchange("glance"),
+        &names.topic,
+        false,
+        &second.iter().map(|id| image_send(id)).collect::<Vec<_>>(),
+    );
+    wait_until("the poison dead-lettered", Duration::from_secs(60), || {
+        Stats::get(&consumer.stats().dead_lettered) == 1
+    });
+    assert!(collector.accepted_all(&second[..5]), "the others flowed on");
+    let stats = Arc::clone(consumer.stats());
+    consumer.stop();
+    assert_eq!(Stats::get(&stats.acked), 9);
+    let dead = drain(&names.dead_letters);
+    assert_eq!(dead.len(), 1);
+    let body = String::from_utf8_lossy(&dead[0].0);
+    assert!(body.contains("poison-image"), "{body}");
+    let reason = &dead[0].1["x-nephometer-reason"];
+    assert!(
+        reason.starts_with("failed 2 times, last: publisher http://127.0.0.1:"),
+        "{reason}"
+    );
+    assert_eq!(
+        dead[0].1["x-nephometer-attempts"], "LongLongInt(1)",
+        "counted once before"
+    );
+}
