@@ -89,7 +89,7 @@ fn main() -> anyhow::Result<()> {
         batch.text.len()
     );
     println!(
-        "{:<32} {:>9} {:>12} {:>12} {:>14}",
+        "{:<32} {:>9} {:>12} {:>12}  {}",
         "component", "MiB", "compile s", "cached s", "samples/s"
     );
     for subject in &subjects {
@@ -97,11 +97,11 @@ fn main() -> anyhow::Result<()> {
         let (_, compile) = start(subject, cache.path(), memory_mib)?;
         let (set, cached) = start(subject, cache.path(), memory_mib)?;
         let rate = match rate(&set, &batch, rounds) {
-            Ok(rate) => format!("{rate:.0}"),
+            Ok((rate, calls)) => format!("{rate:.0} ({calls} batches)"),
             Err(trap) => trap,
         };
         println!(
-            "{:<32} {:>9.1} {:>12.2} {:>12.3} {:>14}",
+            "{:<32} {:>9.1} {:>12.2} {:>12.3}  {}",
             subject.label,
             subject.size as f64 / (1024.0 * 1024.0),
             compile.as_secs_f64(),
@@ -165,8 +165,9 @@ fn start(
 }
 
 /// The median samples/s over `rounds` rounds, each lasting about half a
-/// second; or, if the component fails, how many batches it had taken.
-fn rate(set: &ComponentSet, batch: &SampleBatch, rounds: usize) -> Result<f64, String> {
+/// second, and the number of batches taken; or, if the component fails, how
+/// many batches it had taken.
+fn rate(set: &ComponentSet, batch: &SampleBatch, rounds: usize) -> Result<(f64, usize), String> {
     let mut calls = 0;
     let mut call = || {
         let output = set
@@ -194,7 +195,7 @@ fn rate(set: &ComponentSet, batch: &SampleBatch, rounds: usize) -> Result<f64, S
         rates.push((per_round * BATCH) as f64 / started.elapsed().as_secs_f64());
     }
     rates.sort_by(f64::total_cmp);
-    Ok(rates[rates.len() / 2])
+    Ok((rates[rates.len() / 2], warm_calls + rounds * per_round))
 }
 
 /// Realistic, string-heavy samples, as the integration tests make them.
