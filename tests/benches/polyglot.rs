@@ -89,8 +89,8 @@ fn main() -> anyhow::Result<()> {
         batch.text.len()
     );
     println!(
-        "{:<32} {:>9} {:>12} {:>12}  {}",
-        "component", "MiB", "compile s", "cached s", "samples/s"
+        "{:<32} {:>9} {:>12} {:>12}  samples/s",
+        "component", "MiB", "compile s", "cached s"
     );
     for subject in &subjects {
         let cache = tempfile::tempdir()?;
