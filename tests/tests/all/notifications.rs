@@ -766,35 +766,38 @@ fn killing_the_agent_mid_batch_loses_nothing_it_acknowledged() {
 #[test]
 #[ignore = "restarts RabbitMQ (rabbitmqctl stop_app/start_app); run alone with --ignored"]
 fn a_broker_restart_mid_stream_loses_nothing() {
-    const N: usize = 400;
+    const N: usize = 2000;
     let names = Names::new("restart", &["glance"]);
-    let site = site(
-        &names.config_table("durable_queues = true\nbatch_size = 20\nbatch_timeout_ms = 20\n"),
-    );
+    let site = site(&names.config_table(
+        "durable_queues = true\nbatch_size = 20\nbatch_timeout_ms = 20\nevents = \"\"\n",
+    ));
     let (consumer, _agent) = start(&site);
     wait_until("the queues", Duration::from_secs(20), || {
         Stats::get(&consumer.stats().connections) == 1
     });
-    let images: Vec<String> = (0..2 * N).map(|i| format!("img-{i}")).collect();
-    let (first, second) = images.split_at(N);
-    let first: Vec<Value> = first.iter().map(|id| image_send(id)).collect();
-    send(names.exchange("glance"), &names.topic, true, &first);
+    let images: Vec<String> = (0..N).map(|i| format!("img-{i}")).collect();
+    let notifications: Vec<Value> = images.iter().map(|id| image_send(id)).collect();
+    // Glance keeps sending through the restart (oslo.messaging reconnects).
+    let exchange = names.exchange("glance").to_owned();
+    let topic = names.topic.clone();
+    let producer = std::thread::spawn(move || send(&exchange, &topic, true, &notifications));
     let samples = site.path("samples.json");
-    wait_until("some samples", Duration::from_secs(60), || {
-        !lines(&samples).is_empty()
+    wait_until("the stream under way", Duration::from_secs(60), || {
+        lines(&samples).len() >= 200
     });
     let rabbitmqctl = |action: &str| {
         let status = Command::new("rabbitmqctl")
             .arg(action)
+            .stdout(Stdio::null())
             .status()
             .expect("rabbitmqctl");
         assert!(status.success(), "rabbitmqctl {action}");
     };
     rabbitmqctl("stop_app");
+    let at_restart = lines(&samples).len();
     std::thread::sleep(Duration::from_secs(2));
     rabbitmqctl("start_app");
-    let second: Vec<Value> = second.iter().map(|id| image_send(id)).collect();
-    send(names.exchange("glance"), &names.topic, true, &second);
+    producer.join().expect("the producer sent everything");
     wait_until(
         "every sample after the restart",
         Duration::from_secs(120),
@@ -805,6 +808,11 @@ fn a_broker_restart_mid_stream_loses_nothing() {
                 .all(|id| counts.contains_key(&("image.download".to_owned(), id.clone())))
         },
     );
+    eprintln!(
+        "broker stopped with {at_restart} of {} samples written; all {N} notifications metered after it",
+        2 * N
+    );
+    assert!(at_restart < 2 * N, "the restart came mid-stream");
     assert!(
         Stats::get(&consumer.stats().connections) >= 2,
         "reconnected"
