@@ -67,7 +67,7 @@ impl Agent {
     /// Offers a batch of samples to every sample pipeline and flushes them.
     /// Every publisher is tried; the failures are returned (and logged).
     pub fn publish_samples(&self, batch: &SampleBatch) -> Result<(), Vec<PublishFailure>> {
-        let failures = self.flows.load().publish_samples(&self.set, batch);
+        let failures = self.flows.load_full().publish_samples(&self.set, batch);
         if failures.is_empty() {
             Ok(())
         } else {
@@ -77,7 +77,7 @@ impl Agent {
 
     /// Offers a batch of events to every event pipeline.
     pub fn publish_events(&self, batch: &EventBatch) -> Result<(), Vec<PublishFailure>> {
-        let failures = self.flows.load().publish_events(&self.set, batch);
+        let failures = self.flows.load_full().publish_events(&self.set, batch);
         if failures.is_empty() {
             Ok(())
         } else {
@@ -105,7 +105,7 @@ impl Reload for Agent {
         let report = self.set.apply(plan)?;
         self.flows.store(Arc::new(flows));
         *self.secret.lock().unwrap_or_else(|p| p.into_inner()) = secret;
-        let current = self.flows.load();
+        let current = self.flows.load_full();
         for (component, batch) in report.flushed.clone() {
             for failure in current.publish_released(&self.set, &component, batch) {
                 tracing::error!("Samples released on reload not published: {failure}");
