@@ -281,6 +281,40 @@ fn main() {
         &exchange,
         &[bare_queue, agent_queue, format!("{tag}.dead-letter")],
     ));
+    // The same work without the broker, stage by stage, for where the time goes.
+    let mut decode_time = Duration::ZERO;
+    let mut convert_time = Duration::ZERO;
+    let mut publish_time = Duration::ZERO;
+    for chunk in bodies.chunks(BATCH) {
+        let started = Instant::now();
+        let decoded: Vec<_> = chunk
+            .iter()
+            .map(|body| nepho_notification::envelope::decode(body, "info").expect("decodes"))
+            .collect();
+        let mut batch = nepho_runtime::NotificationBatchBuilder::default();
+        for d in &decoded {
+            batch.push(&d.event_type, &d.priority, &d.body);
+        }
+        let batch = batch.finish();
+        decode_time += started.elapsed();
+        let started = Instant::now();
+        let samples = agent
+            .components()
+            .convert_meters("meters", &batch)
+            .expect("converts");
+        convert_time += started.elapsed();
+        let started = Instant::now();
+        agent.publish_samples(&samples).expect("published");
+        publish_time += started.elapsed();
+    }
+    let per_message = |d: Duration| d.as_secs_f64() * 1e6 / count as f64;
+    println!(
+        "without the broker, per message: decode {:.1} µs, meter-definitions {:.1} µs, pipeline + file {:.1} µs ({:.0} msg/s in sequence)",
+        per_message(decode_time),
+        per_message(convert_time),
+        per_message(publish_time),
+        count as f64 / (decode_time + convert_time + publish_time).as_secs_f64()
+    );
     let median = |rates: &mut Vec<f64>| {
         rates.sort_by(f64::total_cmp);
         rates[rates.len() / 2]

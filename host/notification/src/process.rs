@@ -94,8 +94,9 @@ impl Handler {
         if message.event_type != TELEMETRY_POLLING {
             return Ok(None);
         }
-        let samples = message
-            .value
+        let value: Value = serde_json::from_str(&message.body)
+            .map_err(|e| RefuseError::Payload(format!("not JSON: {e}")))?;
+        let samples = value
             .get("payload")
             .and_then(|p| p.get("samples"))
             .and_then(Value::as_array)
