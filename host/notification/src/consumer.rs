@@ -34,7 +34,7 @@ use tokio::sync::mpsc;
 
 use crate::broker;
 use crate::envelope::{Decoded, decode};
-use crate::process::{HandleError, Handler, Work};
+use crate::process::{Converted, HandleError, Handler, Work};
 use crate::stats::Stats;
 use crate::targets::{QueueTarget, queues};
 
@@ -82,7 +82,7 @@ impl Consumer {
             handler,
             stop: Arc::clone(&stop),
             stats: Arc::clone(&stats),
-            outage_backoff: FIRST_BACKOFF,
+            outage_backoff: std::sync::Mutex::new(FIRST_BACKOFF),
         };
         let thread = std::thread::Builder::new()
             .name("nepho-notification".into())
@@ -143,9 +143,20 @@ enum Event {
 /// A connection with one consuming channel per queue and a confirm channel.
 struct Session {
     connection: Connection,
+    outbox: Outbox,
+    events: mpsc::UnboundedReceiver<Event>,
+}
+
+/// What settling messages needs: the confirm channel and the queues.
+struct Outbox {
     confirm: Channel,
     targets: Vec<QueueTarget>,
-    events: mpsc::UnboundedReceiver<Event>,
+}
+
+/// A batch converted and waiting to be published and settled.
+struct Prepared {
+    items: Vec<Item>,
+    converted: Result<Converted, HandleError>,
 }
 
 /// A received message, decoded.
@@ -172,7 +183,7 @@ struct Worker {
     handler: Handler,
     stop: Arc<AtomicBool>,
     stats: Arc<Stats>,
-    outage_backoff: Duration,
+    outage_backoff: std::sync::Mutex<Duration>,
 }
 
 impl Worker {
@@ -188,7 +199,7 @@ impl Worker {
         }
     }
 
-    fn run(mut self) {
+    fn run(self) {
         let mut backoff = FIRST_BACKOFF;
         while !self.stopping() {
             match self.runtime.block_on(self.open()) {
@@ -197,7 +208,7 @@ impl Worker {
                     backoff = FIRST_BACKOFF;
                     tracing::info!(
                         broker = %broker::authority(&self.uri),
-                        queues = ?session.targets.iter().map(|t| t.queue.as_str()).collect::<Vec<_>>(),
+                        queues = ?session.outbox.targets.iter().map(|t| t.queue.as_str()).collect::<Vec<_>>(),
                         exchanges = ?self.config.exchanges,
                         "Consuming notifications."
                     );
@@ -285,31 +296,59 @@ impl Worker {
         }
         Ok(Session {
             connection,
-            confirm,
-            targets,
+            outbox: Outbox { confirm, targets },
             events,
         })
     }
 
     /// Receives, handles and settles batches until stopped (`Ok`) or the
-    /// session breaks (`Err`).
-    fn serve(&mut self, session: &mut Session) -> Result<(), String> {
+    /// session breaks (`Err`). Two stages overlap: while one batch is
+    /// published and settled on a second thread, the next is received,
+    /// decoded and converted. Publishing keeps the batches' order.
+    fn serve(&self, session: &mut Session) -> Result<(), String> {
         let size = self.config.batch_size;
         let wait = Duration::from_millis(self.config.batch_timeout_ms);
+        let mut pending: Option<Prepared> = None;
         loop {
-            let stop = Arc::clone(&self.stop);
-            let batch =
-                self.runtime
-                    .block_on(next_batch(&mut session.events, size, wait, &stop))?;
-            if batch.is_empty() {
-                return Ok(());
+            let Session { outbox, events, .. } = &mut *session;
+            let outbox: &Outbox = outbox;
+            let (next, finished) = std::thread::scope(|scope| {
+                let publishing = pending.take().map(|prepared| {
+                    std::thread::Builder::new()
+                        .name("nepho-notification-publish".into())
+                        .spawn_scoped(scope, move || self.finish(outbox, prepared))
+                });
+                let next = self
+                    .runtime
+                    .block_on(next_batch(events, size, wait, &self.stop))
+                    .and_then(|batch| {
+                        if batch.is_empty() {
+                            Ok(None)
+                        } else {
+                            self.prepare(outbox, batch).map(Some)
+                        }
+                    });
+                let finished = match publishing {
+                    None => Ok(()),
+                    Some(Ok(thread)) => thread
+                        .join()
+                        .unwrap_or_else(|_| Err("the publishing thread panicked".into())),
+                    Some(Err(e)) => Err(format!("cannot start the publishing thread: {e}")),
+                };
+                (next, finished)
+            });
+            finished?;
+            match next? {
+                // Stopped: what was pending is settled.
+                None => return Ok(()),
+                Some(prepared) => pending = prepared,
             }
-            self.settle(session, batch)?;
         }
     }
 
-    /// Handles one batch and settles every message of it.
-    fn settle(&mut self, session: &Session, batch: Vec<Received>) -> Result<(), String> {
+    /// Decodes and checks a batch (dead-lettering what cannot be read) and
+    /// converts the rest; `None` when nothing is left.
+    fn prepare(&self, outbox: &Outbox, batch: Vec<Received>) -> Result<Option<Prepared>, String> {
         Stats::add(&self.stats.received, batch.len());
         let mut items = Vec::with_capacity(batch.len());
         for received in batch {
@@ -335,24 +374,33 @@ impl Worker {
                     decoded,
                     polled,
                 }),
-                Err(error) => self.dead_letter(session, &received, &error)?,
+                Err(error) => self.dead_letter(outbox, &received, &error)?,
             }
         }
-        let ready = items;
-        if ready.is_empty() {
-            return Ok(());
+        if items.is_empty() {
+            return Ok(None);
         }
         Stats::add(&self.stats.batches, 1);
-        let outcome = {
-            let work: Vec<Work<'_>> = ready.iter().map(Item::work).collect();
-            self.handler.handle(&work)
+        let converted = {
+            let work: Vec<Work<'_>> = items.iter().map(Item::work).collect();
+            self.handler.convert(&work)
         };
+        Ok(Some(Prepared { items, converted }))
+    }
+
+    /// Publishes a converted batch and settles every message of it.
+    fn finish(&self, outbox: &Outbox, prepared: Prepared) -> Result<(), String> {
+        let Prepared { items, converted } = prepared;
+        let outcome = converted.and_then(|converted| self.handler.publish(&converted));
         match outcome {
             Ok(_) => {
-                self.outage_backoff = FIRST_BACKOFF;
-                self.ack_all(&ready)
+                *self
+                    .outage_backoff
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner()) = FIRST_BACKOFF;
+                self.ack_all(&items)
             }
-            Err(error) => self.recover(session, ready, error),
+            Err(error) => self.recover(outbox, items, error),
         }
     }
 
@@ -381,12 +429,7 @@ impl Worker {
     }
 
     /// A failed batch: retried message by message to find the poison.
-    fn recover(
-        &mut self,
-        session: &Session,
-        items: Vec<Item>,
-        error: HandleError,
-    ) -> Result<(), String> {
+    fn recover(&self, outbox: &Outbox, items: Vec<Item>, error: HandleError) -> Result<(), String> {
         let mut failed: Vec<(Item, HandleError)> = Vec::new();
         let mut passed = 0usize;
         if items.len() == 1 {
@@ -418,7 +461,10 @@ impl Worker {
                     && attempts(&item.received.delivery.properties) == 0
             });
         if outage {
-            let pause = self.outage_backoff;
+            let pause = *self
+                .outage_backoff
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
             tracing::warn!(
                 "Publishing failed for every message ({}); requeueing {} and pausing {} ms.",
                 failed[0].1,
@@ -440,12 +486,15 @@ impl Worker {
                 Ok::<(), String>(())
             })?;
             Stats::add(&self.stats.requeued, failed.len());
-            self.outage_backoff = (pause * 2).min(MAX_BACKOFF);
+            *self
+                .outage_backoff
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = (pause * 2).min(MAX_BACKOFF);
             self.pause(pause);
             return Ok(());
         }
         for (item, error) in failed {
-            self.count_attempt(session, &item.received, &error)?;
+            self.count_attempt(outbox, &item.received, &error)?;
         }
         Ok(())
     }
@@ -454,19 +503,19 @@ impl Worker {
     /// dead-letters it after `max_attempts`.
     fn count_attempt(
         &self,
-        session: &Session,
+        outbox: &Outbox,
         received: &Received,
         error: &HandleError,
     ) -> Result<(), String> {
         let attempts = attempts(&received.delivery.properties) + 1;
         if attempts >= self.config.max_attempts {
             return self.dead_letter(
-                session,
+                outbox,
                 received,
                 &format!("failed {attempts} times, last: {error}"),
             );
         }
-        let queue = session.targets[received.queue].queue.clone();
+        let queue = outbox.targets[received.queue].queue.clone();
         tracing::warn!(
             "A notification from `{queue}` failed (attempt {attempts} of {}): {error}",
             self.config.max_attempts
@@ -477,7 +526,7 @@ impl Worker {
             AMQPValue::LongLongInt(attempts.into()),
         );
         let properties = received.delivery.properties.clone().with_headers(headers);
-        self.republish(session, "", &queue, &received.delivery.data, properties)?;
+        self.republish(outbox, "", &queue, &received.delivery.data, properties)?;
         self.ack_one(received)?;
         Stats::add(&self.stats.requeued, 1);
         Ok(())
@@ -486,12 +535,12 @@ impl Worker {
     /// Moves a message to the dead-letter queue (confirmed), then acknowledges it.
     fn dead_letter(
         &self,
-        session: &Session,
+        outbox: &Outbox,
         received: &Received,
         reason: &str,
     ) -> Result<(), String> {
         let delivery = &received.delivery;
-        let queue = &session.targets[received.queue].queue;
+        let queue = &outbox.targets[received.queue].queue;
         let mut headers = headers_of(&delivery.properties);
         headers.insert(REASON_HEADER.into(), AMQPValue::LongString(reason.into()));
         headers.insert(
@@ -508,7 +557,7 @@ impl Worker {
             .with_headers(headers)
             .with_delivery_mode(2);
         let dead_letter_queue = self.config.dead_letter_queue.clone();
-        self.republish(session, "", &dead_letter_queue, &delivery.data, properties)?;
+        self.republish(outbox, "", &dead_letter_queue, &delivery.data, properties)?;
         self.ack_one(received)?;
         Stats::add(&self.stats.dead_lettered, 1);
         tracing::error!(
@@ -530,14 +579,14 @@ impl Worker {
     /// Publishes with a publisher confirm.
     fn republish(
         &self,
-        session: &Session,
+        outbox: &Outbox,
         exchange: &str,
         routing_key: &str,
         body: &[u8],
         properties: BasicProperties,
     ) -> Result<(), String> {
         self.runtime.block_on(async {
-            let confirm = session
+            let confirm = outbox
                 .confirm
                 .basic_publish(
                     exchange.to_owned().into(),

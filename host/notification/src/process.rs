@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use nepho_flow::{Agent, sample_from_json};
-use nepho_runtime::bindings::SampleBatch;
+use nepho_runtime::bindings::{EventBatch, SampleBatch};
 use nepho_runtime::{NotificationBatchBuilder, OwnedSample};
 use serde_json::Value;
 
@@ -69,6 +69,17 @@ pub struct Handler {
     events: Option<String>,
 }
 
+/// What a batch converted to, waiting to be published.
+#[derive(Debug, Default)]
+pub struct Converted {
+    /// Samples from the meter definitions.
+    pub meters: Option<SampleBatch>,
+    /// Samples from polling agents.
+    pub polled: Option<SampleBatch>,
+    /// Events from the event definitions.
+    pub events: Option<EventBatch>,
+}
+
 /// Counts of what a batch produced.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Produced {
@@ -120,6 +131,12 @@ impl Handler {
     /// Converts and publishes a batch of checked messages; `Ok` only when
     /// every publisher took everything they produced.
     pub fn handle(&self, work: &[Work<'_>]) -> Result<Produced, HandleError> {
+        let converted = self.convert(work)?;
+        self.publish(&converted)
+    }
+
+    /// Converts a batch of checked messages with the definitions components.
+    pub fn convert(&self, work: &[Work<'_>]) -> Result<Converted, HandleError> {
         let mut meters = NotificationBatchBuilder::default();
         let mut events = NotificationBatchBuilder::default();
         let mut polled: Vec<&OwnedSample> = Vec::new();
@@ -137,7 +154,7 @@ impl Handler {
                 }
             }
         }
-        let mut produced = Produced::default();
+        let mut converted = Converted::default();
         if let Some(component) = &self.meters
             && !meters.is_empty()
         {
@@ -149,13 +166,10 @@ impl Handler {
                     component: component.clone(),
                     reason: e.to_string(),
                 })?;
-            produced.samples += samples.samples.len();
-            self.publish_samples(&samples)?;
+            converted.meters = Some(samples);
         }
         if !polled.is_empty() {
-            let samples = SampleBatch::from_samples(polled);
-            produced.samples += samples.samples.len();
-            self.publish_samples(&samples)?;
+            converted.polled = Some(SampleBatch::from_samples(polled));
         }
         if let Some(component) = &self.events
             && !events.is_empty()
@@ -168,10 +182,24 @@ impl Handler {
                     component: component.clone(),
                     reason: e.to_string(),
                 })?;
+            converted.events = Some(batch);
+        }
+        Ok(converted)
+    }
+
+    /// Publishes what [`Handler::convert`] produced: meters, polled samples,
+    /// then events.
+    pub fn publish(&self, converted: &Converted) -> Result<Produced, HandleError> {
+        let mut produced = Produced::default();
+        for samples in converted.meters.iter().chain(&converted.polled) {
+            produced.samples += samples.samples.len();
+            self.publish_samples(samples)?;
+        }
+        if let Some(batch) = &converted.events {
             produced.events += batch.events.len();
             if !batch.events.is_empty() {
                 self.agent
-                    .publish_events(&batch)
+                    .publish_events(batch)
                     .map_err(|failures| HandleError::Publish(joined(&failures)))?;
             }
         }
