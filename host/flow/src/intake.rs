@@ -186,7 +186,9 @@ pub fn sample_from_json_text(text: &str, secret: &str) -> Result<OwnedSample, In
         return slow();
     }
     let required = |field: &'static str, value: Option<std::borrow::Cow<'_, str>>| {
-        value.map(|v| v.into_owned()).ok_or(IntakeError::Missing(field))
+        value
+            .map(|v| v.into_owned())
+            .ok_or(IntakeError::Missing(field))
     };
     let meter_type = match dict.kind.as_deref() {
         Some("gauge") => MeterType::Gauge,
