@@ -95,19 +95,24 @@ pub fn diagnose(config: &NotificationConfig, extra_queues: &[String]) -> Result<
     let uri = broker::parse_url(&config.url)?;
     let user = uri.authority.userinfo.username.clone();
     let password = uri.authority.userinfo.password.clone();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the AMQP runtime: {e}"))?;
     match management(config, &uri.vhost, &user, &password) {
-        Ok((queues, exchange_bindings)) => Ok(analyse(
-            config,
-            format!("the management API at {}", config.management_url),
-            queues,
-            Some(exchange_bindings),
-            Vec::new(),
-        )),
+        Ok((mut queues, exchange_bindings)) => {
+            // The management API's counts lag (statistics every few seconds):
+            // the queues that matter are counted again over AMQP.
+            runtime.block_on(recount(config, &uri, &mut queues))?;
+            Ok(analyse(
+                config,
+                format!("the management API at {}", config.management_url),
+                queues,
+                Some(exchange_bindings),
+                Vec::new(),
+            ))
+        }
         Err(why) => {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| format!("cannot start the AMQP runtime: {e}"))?;
             let (queues, existing) = runtime.block_on(probe(config, &uri, extra_queues))?;
             let unchecked = vec![
                 format!(
@@ -283,6 +288,26 @@ async fn probe(
     }
     let _ = connection.close(200, "done".into()).await;
     Ok((states, existing))
+}
+
+/// Current message and consumer counts of the notification-looking queues
+/// and the dead-letter queue, by passive declares.
+async fn recount(
+    config: &NotificationConfig,
+    uri: &lapin::uri::AMQPUri,
+    queues: &mut [QueueState],
+) -> Result<(), String> {
+    let connection = broker::connect(uri, "nephometer-doctor").await?;
+    for queue in queues.iter_mut() {
+        if (notification_queue(&queue.name).is_some() || queue.name == config.dead_letter_queue)
+            && let Some(current) = passive_queue(&connection, &queue.name).await?
+        {
+            queue.messages = current.messages;
+            queue.consumers = current.consumers;
+        }
+    }
+    let _ = connection.close(200, "done".into()).await;
+    Ok(())
 }
 
 /// A queue's counts, or `None` when it does not exist (a failed passive
