@@ -86,8 +86,13 @@ enum MetersCommand {
 }
 
 fn main() -> ExitCode {
-    setup::init_logging();
     let cli = Cli::parse();
+    // The doctor probes queue names that may not exist; lapin logs each
+    // refused probe as an error, which the doctor's own report already covers.
+    setup::init_logging(match cli.command {
+        Command::Doctor(_) => "info,lapin=off",
+        _ => "info",
+    });
     let result = match cli.command {
         Command::Run(args) => commands::run(&args),
         Command::Validate(args) => commands::validate(&args),

@@ -10,10 +10,10 @@ use crate::ConfigArgs;
 /// The agent configuration used without `--config`.
 pub(crate) const DEFAULT_CONFIG: &str = include_str!("default_config.toml");
 
-/// Logs to stderr; `RUST_LOG` filters (default `info`).
-pub(crate) fn init_logging() {
+/// Logs to stderr; `RUST_LOG` filters (default `default_filter`).
+pub(crate) fn init_logging(default_filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
