@@ -103,14 +103,15 @@ fn classify_db_code(code: &str, text: String) -> Error {
     // 57P01..57P03 shutdown / cannot connect now, 40001 serialization
     // failure, 40P01 deadlock, 23503 foreign key (a row removed by a
     // concurrent expiry between lookup and insert).
-    // SQLite: 5 BUSY, 6 LOCKED (and their extended codes, low byte 5 / 6).
+    // SQLite: 5 BUSY, 6 LOCKED (and their extended codes, low byte 5 / 6),
+    // 787 FOREIGN KEY (as 23503).
     let sqlite_busy = code
         .parse::<i32>()
         .map(|c| matches!(c & 0xff, 5 | 6))
         .unwrap_or(false);
     if code.starts_with("08") || code.starts_with("53") || code.starts_with("57P") {
         Error::Unavailable(text)
-    } else if matches!(code, "40001" | "40P01" | "23503") || sqlite_busy {
+    } else if matches!(code, "40001" | "40P01" | "23503" | "787") || sqlite_busy {
         Error::Conflict(text)
     } else {
         Error::Database(text)

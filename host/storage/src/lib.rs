@@ -49,6 +49,7 @@ pub use time::Timestamp;
 #[derive(Debug, Clone)]
 pub struct Storage {
     pool: db::Pool,
+    ids: std::sync::Arc<write_samples::IdCache>,
 }
 
 /// Which backend a [`Storage`] uses.
@@ -73,6 +74,7 @@ impl Storage {
     pub async fn open_with(url: &str, options: &Options) -> Result<Storage> {
         Ok(Storage {
             pool: open::connect(url, options).await?,
+            ids: Default::default(),
         })
     }
 
@@ -88,7 +90,7 @@ impl Storage {
     /// returns how many were new (ids already stored are skipped). One
     /// invalid record refuses the whole batch with [`Error::InvalidRecord`].
     pub async fn record_samples(&self, samples: &[StoredSample]) -> Result<usize> {
-        write_samples::record_samples(&self.pool, samples).await
+        write_samples::record_samples(&self.pool, &self.ids, samples).await
     }
 
     /// Stores a batch of events in one transaction; returns how many were new.
@@ -104,6 +106,8 @@ impl Storage {
         samples_ttl: Option<Duration>,
         events_ttl: Option<Duration>,
     ) -> Result<Expired> {
+        // Meters and resource rows may go: forget their ids.
+        self.ids.clear();
         expire::clear_expired(&self.pool, samples_ttl, events_ttl).await
     }
 

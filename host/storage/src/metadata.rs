@@ -54,40 +54,41 @@ fn walk(key: String, v: &Json, out: &mut Vec<(String, Flat)>) {
 /// JSON with object keys sorted at every level (whatever serde_json's
 /// `preserve_order` feature says), so equal metadata hashes equally.
 pub(crate) fn canonical(v: &Json) -> String {
-    let mut s = String::new();
-    write_canonical(v, &mut s);
-    s
+    let mut out = Vec::with_capacity(1024);
+    write_canonical(v, &mut out);
+    // Only valid UTF-8 was written (serde_json output).
+    String::from_utf8(out).unwrap_or_default()
 }
 
-fn write_canonical(v: &Json, out: &mut String) {
+fn write_canonical(v: &Json, out: &mut Vec<u8>) {
     match v {
         Json::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, k) in keys.into_iter().enumerate() {
+            let mut entries: Vec<(&String, &Json)> = map.iter().collect();
+            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            out.push(b'{');
+            for (i, (k, val)) in entries.into_iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
-                out.push_str(&Json::String(k.clone()).to_string());
-                out.push(':');
-                if let Some(val) = map.get(k) {
-                    write_canonical(val, out);
-                }
+                let _ = serde_json::to_writer(&mut *out, k);
+                out.push(b':');
+                write_canonical(val, out);
             }
-            out.push('}');
+            out.push(b'}');
         }
         Json::Array(items) => {
-            out.push('[');
+            out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 write_canonical(item, out);
             }
-            out.push(']');
+            out.push(b']');
         }
-        scalar => out.push_str(&scalar.to_string()),
+        scalar => {
+            let _ = serde_json::to_writer(&mut *out, scalar);
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 //! ids already stored.
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 
 use crate::bulk::{Columns, in_list};
 use crate::db::{Arg, Pool, Sql, Tx};
@@ -23,7 +24,8 @@ struct ResourceRow {
     project_id: Option<String>,
     source: String,
     metadata: String,
-    flat: Vec<(String, Flat)>,
+    /// The sample whose metadata this is (flattened only if the row is new).
+    sample: usize,
 }
 
 struct Row {
@@ -48,6 +50,15 @@ fn no_nul(i: usize, field: &str, s: &str) -> Result<()> {
         return Err(Error::record(i, field, "contains a NUL character"));
     }
     Ok(())
+}
+
+fn has_nul(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::String(s) => s.contains('\0'),
+        serde_json::Value::Array(items) => items.iter().any(has_nul),
+        serde_json::Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+        _ => false,
+    }
 }
 
 fn prepare(samples: &[StoredSample]) -> Result<Prepared> {
@@ -113,12 +124,14 @@ fn prepare(samples: &[StoredSample]) -> Result<Prepared> {
         let resource = match res_idx.get(&key) {
             Some(&r) => r,
             None => {
-                let flat = flatten(meta);
-                for (k, v) in &flat {
-                    no_nul(i, "resource_metadata", k)?;
-                    if let Flat::Text(t) = v {
-                        no_nul(i, "resource_metadata", t)?;
-                    }
+                // serde_json escapes NUL in the JSON text, but the flattened
+                // keys and values hold it raw, which PostgreSQL refuses.
+                if has_nul(meta) {
+                    return Err(Error::record(
+                        i,
+                        "resource_metadata",
+                        "contains a NUL character",
+                    ));
                 }
                 res_idx.insert(key.clone(), resources.len());
                 resources.push(ResourceRow {
@@ -128,7 +141,7 @@ fn prepare(samples: &[StoredSample]) -> Result<Prepared> {
                     project_id: s.project_id.clone(),
                     source: s.source.clone(),
                     metadata: canon,
-                    flat,
+                    sample: i,
                 });
                 resources.len() - 1
             }
@@ -160,16 +173,98 @@ fn prepare(samples: &[StoredSample]) -> Result<Prepared> {
     })
 }
 
+/// Ids of meters and resource rows already stored, so a batch only
+/// upserts what is new. Cleared whenever a write fails (an id may have been
+/// removed by an expiry: the foreign keys then refuse the batch, retryably,
+/// and the retry looks everything up again) and when it grows too large.
+#[derive(Debug, Default)]
+pub(crate) struct IdCache {
+    inner: Mutex<CacheInner>,
+}
+
+#[derive(Debug, Default)]
+struct CacheInner {
+    meters: HashMap<(String, String, String), i64>,
+    resources: HashMap<String, i64>,
+}
+
+/// Most resource rows remembered (about 100 bytes each).
+const CACHE_MAX: usize = 200_000;
+
+impl IdCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, CacheInner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Forgets every id.
+    pub(crate) fn clear(&self) {
+        let mut c = self.lock();
+        c.meters.clear();
+        c.resources.clear();
+    }
+}
+
 /// Stores `samples` in one transaction; returns how many were new.
-pub(crate) async fn record_samples(pool: &Pool, samples: &[StoredSample]) -> Result<usize> {
+pub(crate) async fn record_samples(
+    pool: &Pool,
+    cache: &IdCache,
+    samples: &[StoredSample],
+) -> Result<usize> {
     if samples.is_empty() {
         return Ok(0);
     }
     let p = prepare(samples)?;
+    let result = write(pool, cache, p, samples).await;
+    if result.is_err() {
+        cache.clear();
+    }
+    result
+}
+
+async fn write(
+    pool: &Pool,
+    cache: &IdCache,
+    p: Prepared,
+    samples: &[StoredSample],
+) -> Result<usize> {
     let d = pool.dialect();
+    // Split what the cache knows from what must be upserted.
+    let mut meter_ids: Vec<i64> = vec![0; p.meters.len()];
+    let mut resource_ids: Vec<i64> = vec![0; p.resources.len()];
+    let mut new_meters = Vec::new();
+    let mut new_meter_at = Vec::new();
+    let mut new_resources = Vec::new();
+    let mut new_resource_at = Vec::new();
+    {
+        let c = cache.lock();
+        for (i, m) in p.meters.iter().enumerate() {
+            match c.meters.get(m) {
+                Some(&id) => meter_ids[i] = id,
+                None => {
+                    new_meters.push(m.clone());
+                    new_meter_at.push(i);
+                }
+            }
+        }
+        for (i, r) in p.resources.into_iter().enumerate() {
+            match c.resources.get(&r.key) {
+                Some(&id) => resource_ids[i] = id,
+                None => {
+                    new_resources.push(r);
+                    new_resource_at.push(i);
+                }
+            }
+        }
+    }
     let mut tx = pool.begin().await?;
-    let meter_ids = upsert_meters(&mut tx, d, &p.meters).await?;
-    let resource_ids = upsert_resources(&mut tx, d, &p.resources).await?;
+    let found = upsert_meters(&mut tx, d, &new_meters).await?;
+    for (&i, id) in new_meter_at.iter().zip(&found) {
+        meter_ids[i] = *id;
+    }
+    let found_resources = upsert_resources(&mut tx, d, &new_resources, samples).await?;
+    for (&i, id) in new_resource_at.iter().zip(&found_resources) {
+        resource_ids[i] = *id;
+    }
     let mut cols = Columns {
         cols: vec![
             ("meter_id", "bigint[]", Vec::with_capacity(p.rows.len())),
@@ -210,6 +305,17 @@ pub(crate) async fn record_samples(pool: &Pool, samples: &[StoredSample]) -> Res
         stored += tx.execute(&sql).await?;
     }
     tx.commit().await?;
+    // Only ids seen committed are remembered.
+    let mut c = cache.lock();
+    if c.resources.len() + new_resources.len() > CACHE_MAX {
+        c.resources.clear();
+    }
+    for (m, id) in new_meters.into_iter().zip(found) {
+        c.meters.insert(m, id);
+    }
+    for (r, id) in new_resources.into_iter().zip(found_resources) {
+        c.resources.insert(r.key, id);
+    }
     Ok(usize::try_from(stored).unwrap_or(usize::MAX))
 }
 
@@ -219,6 +325,9 @@ async fn upsert_meters(
     d: crate::db::Dialect,
     meters: &[(String, String, String)],
 ) -> Result<Vec<i64>> {
+    if meters.is_empty() {
+        return Ok(Vec::new());
+    }
     // Sorted, so concurrent writers lock in the same order.
     let mut order: Vec<usize> = (0..meters.len()).collect();
     order.sort_by(|a, b| meters[*a].cmp(&meters[*b]));
@@ -282,7 +391,11 @@ async fn upsert_resources(
     tx: &mut Tx,
     d: crate::db::Dialect,
     resources: &[ResourceRow],
+    samples: &[StoredSample],
 ) -> Result<Vec<i64>> {
+    if resources.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut order: Vec<usize> = (0..resources.len()).collect();
     order.sort_by(|a, b| resources[*a].key.cmp(&resources[*b].key));
     let pick = |f: &dyn Fn(&ResourceRow) -> Arg| order.iter().map(|&i| f(&resources[i])).collect();
@@ -334,7 +447,7 @@ async fn upsert_resources(
             }
         }
     }
-    insert_metadata(tx, d, resources, &new_rows).await?;
+    insert_metadata(tx, d, resources, &new_rows, samples).await?;
     let keys: Vec<String> = resources.iter().map(|r| r.key.clone()).collect();
     let mut found: HashMap<String, i64> = HashMap::new();
     for chunk in keys.chunks(LOOKUP_CHUNK) {
@@ -363,6 +476,7 @@ async fn insert_metadata(
     d: crate::db::Dialect,
     resources: &[ResourceRow],
     new_rows: &[(i64, usize)],
+    samples: &[StoredSample],
 ) -> Result<()> {
     let tables = [
         ("metadata_text", "text[]"),
@@ -372,7 +486,7 @@ async fn insert_metadata(
     ];
     let mut per_table: [Vec<(i64, String, Arg)>; 4] = Default::default();
     for &(pk, i) in new_rows {
-        for (k, v) in &resources[i].flat {
+        for (k, v) in &flatten(&samples[resources[i].sample].resource_metadata) {
             let (t, arg) = match v {
                 Flat::Text(s) => (0, Arg::Text(s.clone())),
                 Flat::Int(n) => (1, Arg::Int(*n)),

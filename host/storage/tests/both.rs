@@ -915,3 +915,63 @@ fn outage_after_open_is_retryable_and_stores_nothing() {
     drop(s);
     proxy.cut();
 }
+
+#[test]
+fn ids_remembered_across_an_expiry_elsewhere_are_retried() {
+    // Writer A remembers resource and meter ids; another process (B)
+    // expires them; A's next write is refused retryably and the retry
+    // stores it.
+    for db in both("stale_ids") {
+        let a = db.s();
+        let b = BlockingStorage::open(&db.url).unwrap();
+        a.record_samples(&[sample(
+            "old",
+            "cpu",
+            "vm-1",
+            Some("u"),
+            Some("p"),
+            "2020-01-01T00:00:00",
+            1.0,
+            json!({"k": 1}),
+        )])
+        .unwrap();
+        let gone = b
+            .clear_expired(Some(Duration::from_secs(3600)), None)
+            .unwrap();
+        assert_eq!(
+            (gone.samples, gone.resources, gone.meters),
+            (1, 1, 1),
+            "{}",
+            db.label
+        );
+        let again = [sample(
+            "new",
+            "cpu",
+            "vm-1",
+            Some("u"),
+            Some("p"),
+            "2020-01-01T00:00:00",
+            2.0,
+            json!({"k": 1}),
+        )];
+        let stored = match a.record_samples(&again) {
+            Ok(n) => n,
+            Err(e) => {
+                assert!(e.is_retryable(), "{}: {e:?}", db.label);
+                a.record_samples(&again).unwrap()
+            }
+        };
+        assert_eq!(stored, 1, "{}", db.label);
+        let got = b
+            .sample("new")
+            .unwrap()
+            .expect("stored and joined to its meter and resource");
+        assert_eq!(got.resource_id, "vm-1");
+        assert_eq!(
+            b.samples(&Filter::eq("metadata.k", 1i64), None)
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+}
