@@ -944,6 +944,19 @@ fn ids_remembered_across_an_expiry_elsewhere_are_retried() {
             "{}",
             db.label
         );
+        // B then stores another resource and meter: with reused ids they
+        // would take the numbers A remembers.
+        b.record_samples(&[sample(
+            "other",
+            "disk",
+            "vm-2",
+            Some("u2"),
+            Some("p2"),
+            "2020-01-01T00:00:00",
+            5.0,
+            json!({"k": 2}),
+        )])
+        .unwrap();
         let again = [sample(
             "new",
             "cpu",
@@ -968,10 +981,28 @@ fn ids_remembered_across_an_expiry_elsewhere_are_retried() {
             .expect("stored and joined to its meter and resource");
         assert_eq!(got.resource_id, "vm-1");
         assert_eq!(
+            (got.name.as_str(), got.project_id.as_deref()),
+            ("cpu", Some("p"))
+        );
+        assert_eq!(
             b.samples(&Filter::eq("metadata.k", 1i64), None)
                 .unwrap()
                 .len(),
             1
         );
+    }
+}
+
+#[test]
+fn sqlite_in_memory() {
+    for url in ["sqlite::memory:", "sqlite://"] {
+        let s = BlockingStorage::open(url).unwrap();
+        assert_eq!(s.backend(), nepho_storage::Backend::Sqlite);
+        assert_eq!(
+            s.record_samples(&[simple("a", "2026-11-23T10:00:00", 1.0)])
+                .unwrap(),
+            1
+        );
+        assert_eq!(s.samples(&Filter::all(), None).unwrap().len(), 1);
     }
 }

@@ -1,8 +1,10 @@
 -- Nephometer storage schema (SQLite). Same design as postgres/0001_schema.sql.
 -- Timestamps are BIGINT microseconds since the Unix epoch, UTC.
+-- AUTOINCREMENT: ids are never reused after an expiry, as PostgreSQL's
+-- sequences, so an id a writer remembers cannot come to name another row.
 
 CREATE TABLE meters (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     name TEXT NOT NULL,
     type TEXT NOT NULL,
     unit TEXT NOT NULL,
@@ -12,7 +14,7 @@ CREATE TABLE meters (
 -- One row per distinct (resource_id, user_id, project_id, source, metadata),
 -- identified by resource_key (SHA-256 of those, metadata in canonical JSON).
 CREATE TABLE resources (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     resource_key TEXT NOT NULL UNIQUE,
     resource_id TEXT NOT NULL,
     user_id TEXT,
@@ -55,7 +57,7 @@ CREATE TABLE metadata_bool (
 CREATE INDEX metadata_bool_key_value ON metadata_bool (meta_key, value);
 
 CREATE TABLE samples (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     meter_id BIGINT NOT NULL REFERENCES meters (id),
     resource_pk BIGINT NOT NULL REFERENCES resources (id),
     volume REAL NOT NULL,
@@ -70,12 +72,12 @@ CREATE INDEX samples_resource_ts ON samples (resource_pk, ts);
 CREATE INDEX samples_ts ON samples (ts);
 
 CREATE TABLE event_types (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     name TEXT NOT NULL UNIQUE
 );
 
 CREATE TABLE events (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     message_id TEXT NOT NULL UNIQUE,
     event_type_id BIGINT NOT NULL REFERENCES event_types (id),
     generated BIGINT NOT NULL,
