@@ -100,7 +100,9 @@ impl Reload for Agent {
     fn reload(&self, plan: Plan) -> Result<ReloadReport, ReloadError> {
         let _one_at_a_time = self.reloading.lock().unwrap_or_else(|p| p.into_inner());
         let previous = self.flows.load_full();
-        let flows = Flows::build(&plan, &self.mode, &previous.transports()).map_err(ReloadError)?;
+        let mut databases = previous.databases();
+        let flows = Flows::build(&plan, &self.mode, &previous.transports(), &mut databases)
+            .map_err(ReloadError)?;
         let secret = plan.pipelines.telemetry_secret.clone();
         let report = self.set.apply(plan)?;
         self.flows.store(Arc::new(flows));

@@ -6,11 +6,15 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use nepho_pipeline::{Filter, Glob, PipelineConfig, PipelineKind};
-use nepho_policy::{Plan, publisher_builtin, publisher_component, transformer_component};
+use nepho_policy::{
+    ComponentSource, Plan, publisher_builtin, publisher_component, publisher_scheme,
+    transformer_component,
+};
 use nepho_publish::{PublisherUrl, Transport};
 use nepho_runtime::bindings::{EventBatch, SampleBatch};
 use nepho_runtime::{ComponentSet, LoadError, LoadFailure};
 
+use crate::database::Database;
 use crate::outlet::{Capture, Outlet, PublishFailure};
 use crate::select;
 use crate::sink::RunningSink;
@@ -57,7 +61,21 @@ impl Flows {
                 Outlet::Publisher { url, transport, .. } => {
                     Some((url.clone(), Arc::clone(transport)))
                 }
-                Outlet::Capture(_) => None,
+                Outlet::Capture(_) | Outlet::Database(_) => None,
+            })
+            .collect()
+    }
+
+    /// The open databases, by connection, for reuse by the next plan.
+    pub(crate) fn databases(&self) -> Databases {
+        self.samples
+            .sinks
+            .iter()
+            .chain(&self.events.sinks)
+            .flat_map(|sink| &sink.outlets)
+            .filter_map(|outlet| match outlet {
+                Outlet::Database(db) => Some((db.connection().to_owned(), Arc::clone(db))),
+                _ => None,
             })
             .collect()
     }
@@ -69,14 +87,19 @@ impl Flows {
         plan: &Plan,
         mode: &Mode,
         previous: &HashMap<String, Arc<dyn Transport>>,
+        databases: &mut Databases,
     ) -> Result<Flows, Vec<LoadError>> {
         let mut errors = Vec::new();
         let mut flows = Flows::default();
+        let mut open = Opened {
+            transports: previous,
+            databases,
+        };
         if let Some(file) = &plan.pipelines.samples {
-            flows.samples = graph(&file.config, plan, mode, previous, &mut errors);
+            flows.samples = graph(&file.config, plan, mode, &mut open, &mut errors);
         }
         if let Some(file) = &plan.pipelines.events {
-            flows.events = graph(&file.config, plan, mode, previous, &mut errors);
+            flows.events = graph(&file.config, plan, mode, &mut open, &mut errors);
         }
         if errors.is_empty() {
             Ok(flows)
@@ -149,11 +172,20 @@ impl Flows {
     }
 }
 
+/// Open databases by connection URL.
+pub(crate) type Databases = HashMap<String, Arc<Database>>;
+
+/// What the previous pipelines had open, and the databases opened so far.
+struct Opened<'a> {
+    transports: &'a HashMap<String, Arc<dyn Transport>>,
+    databases: &'a mut Databases,
+}
+
 fn graph(
     config: &PipelineConfig,
     plan: &Plan,
     mode: &Mode,
-    previous: &HashMap<String, Arc<dyn Transport>>,
+    open: &mut Opened<'_>,
     errors: &mut Vec<LoadError>,
 ) -> Graph {
     let kind = config.kind;
@@ -168,15 +200,7 @@ fn graph(
                 .enumerate()
                 .map(|(i, t)| transformer_component(kind, &sink.name, i, &t.name))
                 .collect(),
-            outlets: outlets(
-                kind,
-                &sink.name,
-                &sink.publishers,
-                plan,
-                mode,
-                previous,
-                errors,
-            ),
+            outlets: outlets(kind, sink, plan, mode, open, errors),
         })
         .collect();
     let links = config
@@ -192,19 +216,26 @@ fn graph(
 
 fn outlets(
     kind: PipelineKind,
-    sink: &str,
-    publishers: &[String],
+    sink: &nepho_pipeline::Sink,
     plan: &Plan,
     mode: &Mode,
-    previous: &HashMap<String, Arc<dyn Transport>>,
+    open: &mut Opened<'_>,
     errors: &mut Vec<LoadError>,
 ) -> Vec<Outlet> {
     let test_capture = match mode {
         Mode::CaptureOnly(capture) => return vec![Outlet::Capture(Arc::clone(capture))],
         Mode::Deliver(capture) => capture,
     };
+    let (sink_line, publishers, sink) = (sink.line, &sink.publishers, sink.name.as_str());
     let mut out = Vec::new();
     for (index, url) in publishers.iter().enumerate() {
+        if publisher_scheme(url) == "database" {
+            match database(plan, open, sink_line, sink) {
+                Ok(db) => out.push(Outlet::Database(db)),
+                Err(error) => errors.push(*error),
+            }
+            continue;
+        }
         if publisher_builtin(url).is_none() {
             out.push(Outlet::Capture(Arc::clone(test_capture)));
             continue;
@@ -239,7 +270,7 @@ fn outlets(
             )));
             continue;
         }
-        let transport = match previous.get(url) {
+        let transport = match open.transports.get(url) {
             Some(transport) => Arc::clone(transport),
             None => match nepho_publish::open(&parsed) {
                 Ok(transport) => Arc::from(transport),
@@ -257,4 +288,45 @@ fn outlets(
         });
     }
     out
+}
+
+/// The database of `[database] connection`, opened once per connection.
+fn database(
+    plan: &Plan,
+    open: &mut Opened<'_>,
+    sink_line: usize,
+    sink: &str,
+) -> Result<Arc<Database>, Box<LoadError>> {
+    let file = plan
+        .pipelines
+        .samples
+        .iter()
+        .chain(&plan.pipelines.events)
+        .next()
+        .map(|f| f.path.clone())
+        .unwrap_or_default();
+    let error = |message: String| {
+        Box::new(LoadError {
+            location: nepho_policy::Location {
+                file: file.clone(),
+                line: sink_line,
+                column: 1,
+            },
+            name: format!("sink {sink}"),
+            source_name: ComponentSource::Builtin("database".to_owned()),
+            reason: LoadFailure::Publisher(message),
+        })
+    };
+    let connection = plan
+        .pipelines
+        .database
+        .as_deref()
+        .ok_or_else(|| error("database:// needs `[database] connection`".to_owned()))?;
+    if let Some(db) = open.databases.get(connection) {
+        return Ok(Arc::clone(db));
+    }
+    let db = Arc::new(Database::open(connection).map_err(error)?);
+    open.databases
+        .insert(connection.to_owned(), Arc::clone(&db));
+    Ok(db)
 }

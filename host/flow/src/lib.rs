@@ -11,6 +11,7 @@
 //! transformers.
 
 mod agent;
+mod database;
 mod flows;
 mod intake;
 mod outlet;

@@ -115,6 +115,8 @@ pub(crate) enum Outlet {
     },
     /// Kept in memory.
     Capture(Arc<Capture>),
+    /// Stored by the host (`database://`).
+    Database(Arc<crate::database::Database>),
 }
 
 impl Outlet {
@@ -135,6 +137,13 @@ impl Outlet {
                 transport,
                 ..
             } => self.deliver(sink, transport, set.publish_samples(component, batch)),
+            Outlet::Database(database) => {
+                database.samples(batch).map_err(|reason| PublishFailure {
+                    sink: sink.to_owned(),
+                    url: self.shown().to_owned(),
+                    reason,
+                })
+            }
         }
     }
 
@@ -155,6 +164,11 @@ impl Outlet {
                 transport,
                 ..
             } => self.deliver(sink, transport, set.publish_events(component, batch)),
+            Outlet::Database(database) => database.events(batch).map_err(|reason| PublishFailure {
+                sink: sink.to_owned(),
+                url: self.shown().to_owned(),
+                reason,
+            }),
         }
     }
 
@@ -197,6 +211,7 @@ impl Outlet {
         match self {
             Outlet::Publisher { shown, .. } => shown,
             Outlet::Capture(_) => "test://",
+            Outlet::Database(_) => "database://",
         }
     }
 }

@@ -15,6 +15,9 @@
 //! samples = "pipeline.yaml"                   # Ceilometer's pipeline files, relative to this file
 //! events = "event_pipeline.yaml"
 //!
+//! [database]
+//! connection = "sqlite:///var/lib/nephometer/nephometer.db"  # where database:// publishes
+//!
 //! [publisher]
 //! telemetry_secret = "..."                    # signs published messages, verifies incoming ones
 //!
@@ -49,6 +52,7 @@ pub(crate) struct RawAgentConfig {
     #[serde(default)]
     pub(crate) transformers: BTreeMap<Spanned<String>, RawTransformerType>,
     pub(crate) notification: Option<crate::notification::RawNotification>,
+    pub(crate) database: Option<RawDatabase>,
 }
 
 /// The `[pipeline]` table: Ceilometer's pipeline files.
@@ -57,6 +61,13 @@ pub(crate) struct RawAgentConfig {
 pub(crate) struct RawPipeline {
     pub(crate) samples: Option<Spanned<String>>,
     pub(crate) events: Option<Spanned<String>>,
+}
+
+/// The `[database]` table (Ceilometer's `[database]` options).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawDatabase {
+    pub(crate) connection: Spanned<String>,
 }
 
 /// The `[publisher]` table (Ceilometer's `[publisher]` options).

@@ -33,6 +33,8 @@ pub struct Pipelines {
     /// verifies incoming ones (`[publisher] telemetry_secret`); Ceilometer's
     /// default when not set.
     pub telemetry_secret: String,
+    /// Where `database://` publishers store (`[database] connection`), if set.
+    pub database: Option<String>,
 }
 
 /// One validated pipeline file.
@@ -81,11 +83,11 @@ pub fn publisher_scheme(url: &str) -> &str {
     url.split_once("://").map_or(url, |(scheme, _)| scheme)
 }
 
-/// The built-in component that encodes for `url`, or `None` for `test://`,
-/// which the host handles without a component.
+/// The built-in component that encodes for `url`, or `None` for `test://`
+/// and `database://`, which the host handles without a component.
 pub fn publisher_builtin(url: &str) -> Option<String> {
     match publisher_scheme(url) {
-        "test" => None,
+        "test" | "database" => None,
         "https" => Some("publish-http".to_owned()),
         scheme => Some(format!("publish-{scheme}")),
     }
@@ -99,6 +101,8 @@ pub(crate) struct PipelineContext<'a> {
     pub(crate) sandbox_for: &'a mut dyn FnMut(&str, Option<&str>, &mut Diagnostics) -> Sandbox,
     /// Whether a tenant is defined.
     pub(crate) tenant_known: &'a dyn Fn(&str) -> bool,
+    /// `[database] connection`, if set.
+    pub(crate) database: Option<String>,
 }
 
 /// An operator's transformer type: where its code comes from.
@@ -147,6 +151,10 @@ pub(crate) fn resolve(
         .unwrap_or_else(|| DEFAULT_TELEMETRY_SECRET.to_owned());
     let mut pipelines = Pipelines {
         telemetry_secret: secret,
+        database: raw
+            .database
+            .as_ref()
+            .map(|d| d.connection.get_ref().clone()),
         ..Pipelines::default()
     };
     let mut components = Vec::new();
@@ -254,6 +262,15 @@ fn file_components(
             });
         }
         for (index, url) in sink.publishers.iter().enumerate() {
+            if publisher_scheme(url) == "database" && cx.database.is_none() {
+                errors.push(Diagnostic::new(
+                    location.clone(),
+                    format!(
+                        "sink {}: publisher {url} needs `[database] connection` in the agent configuration",
+                        sink.name
+                    ),
+                ));
+            }
             let Some(builtin) = publisher_builtin(url) else {
                 continue;
             };

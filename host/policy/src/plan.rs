@@ -193,6 +193,10 @@ impl Plan {
                 base,
                 sandbox_for: &mut sandbox_for,
                 tenant_known: &tenant_known,
+                database: raw
+                    .database
+                    .as_ref()
+                    .map(|d| d.connection.get_ref().clone()),
             };
             crate::pipelines::resolve(&raw, &mut cx, &mut errors)
         };

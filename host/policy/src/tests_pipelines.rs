@@ -182,3 +182,27 @@ fn an_undefined_transformer_tenant_is_located() {
         "{text}"
     );
 }
+
+#[test]
+fn a_database_publisher_needs_a_database_connection_and_no_component() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "pipeline.yaml",
+        &PIPELINE.replace("- test://", "- database://"),
+    );
+    let text = load(dir.path(), CONFIG, POLICY).unwrap_err().to_string();
+    assert!(
+        text.contains(
+            "pipeline.yaml:6:1: sink cpu_sink: publisher database:// needs `[database] connection`"
+        ),
+        "{text}"
+    );
+    let config = format!("{CONFIG}[database]\nconnection = \"sqlite:///n.db\"\n");
+    let plan = load(dir.path(), &config, POLICY).unwrap();
+    assert_eq!(plan.pipelines.database.as_deref(), Some("sqlite:///n.db"));
+    assert!(
+        plan.component("pipeline/cpu_sink/publisher/0").is_none(),
+        "the host stores; no component encodes"
+    );
+}

@@ -473,3 +473,41 @@ sinks:
         ]
     );
 }
+
+#[test]
+fn the_database_publisher_stores_each_sample_once_and_the_host_needs_no_component() {
+    let site = Site::new_deferred("", FAST_POLICY);
+    let db = site.path("metering.db");
+    site.write_config(&format!(
+        "[pipeline]\nsamples = \"pipeline.yaml\"\n[database]\nconnection = {:?}\n",
+        nepho_storage::sqlite_url(&db)
+    ));
+    site.install(
+        "pipeline.yaml",
+        b"sources:\n  - {name: s, meters: ['*'], sinks: [k]}\nsinks:\n  - {name: k, publishers: ['database://']}\n",
+    );
+    let agent = Agent::start(runtime(), site.plan(), Arc::new(Capture::default()), false)
+        .unwrap_or_else(|e| panic!("agent does not start:\n{e}"));
+    let samples = batch(&[memory("vm-a"), cpu("vm-b", 60, 7.0)]);
+    agent.publish_samples(&samples).expect("stored");
+    agent
+        .publish_samples(&samples)
+        .expect("a redelivered batch is accepted");
+
+    let storage = nepho_storage::BlockingStorage::open(&nepho_storage::sqlite_url(&db)).unwrap();
+    let mut stored: Vec<(String, String, f64)> = storage
+        .samples(&nepho_storage::Filter::all(), None)
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.name, s.resource_id, s.volume))
+        .collect();
+    stored.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        stored,
+        [
+            ("cpu".to_owned(), "vm-b".to_owned(), 7.0),
+            ("memory.usage".to_owned(), "vm-a".to_owned(), 512.0)
+        ],
+        "each sample once, though published twice"
+    );
+}

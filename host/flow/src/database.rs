@@ -1,0 +1,171 @@
+//! `database://`: the host stores samples and events itself (Ceilometer's
+//! database dispatcher), in the database of `[database] connection`.
+//!
+//! A batch is one transaction, idempotent on message ids, so a batch retried
+//! after an outage is stored once. Retryable errors (database unreachable,
+//! lost races) are retried a few times with a growing pause, which holds the
+//! pipeline back; if the database stays away the batch fails, and the caller
+//! keeps it (the notification agent requeues it). Nothing is dropped here.
+
+use std::time::Duration;
+
+use nepho_runtime::bindings::{EventBatch, MeterType, SampleBatch, TraitValue};
+use nepho_storage::{BlockingStorage, StoredEvent, StoredSample, Trait};
+
+/// Attempts per batch, and the pause before the second one (doubled after).
+const ATTEMPTS: u32 = 4;
+const FIRST_PAUSE: Duration = Duration::from_millis(100);
+
+/// A database publisher's store.
+pub(crate) struct Database {
+    storage: BlockingStorage,
+    connection: String,
+}
+
+impl Database {
+    /// Connects to `connection` and migrates its schema.
+    pub(crate) fn open(connection: &str) -> Result<Database, String> {
+        BlockingStorage::open(connection)
+            .map(|storage| Database {
+                storage,
+                connection: connection.to_owned(),
+            })
+            .map_err(|e| format!("database {}: {e}", redacted(connection)))
+    }
+
+    /// The connection URL as configured.
+    pub(crate) fn connection(&self) -> &str {
+        &self.connection
+    }
+
+    /// Stores a batch of samples.
+    pub(crate) fn samples(&self, batch: &SampleBatch) -> Result<(), String> {
+        let samples = stored_samples(batch);
+        self.retrying(|storage| storage.record_samples(&samples).map(drop))
+    }
+
+    /// Stores a batch of events.
+    pub(crate) fn events(&self, batch: &EventBatch) -> Result<(), String> {
+        let events = stored_events(batch);
+        self.retrying(|storage| storage.record_events(&events).map(drop))
+    }
+
+    fn retrying(
+        &self,
+        write: impl Fn(&BlockingStorage) -> nepho_storage::Result<()>,
+    ) -> Result<(), String> {
+        let mut pause = FIRST_PAUSE;
+        for attempt in 1..=ATTEMPTS {
+            match write(&self.storage) {
+                Ok(()) => return Ok(()),
+                Err(error) if error.is_retryable() && attempt < ATTEMPTS => {
+                    tracing::warn!(
+                        "Database write failed (attempt {attempt} of {ATTEMPTS}), retrying in {pause:?}: {error}"
+                    );
+                    std::thread::sleep(pause);
+                    pause *= 2;
+                }
+                Err(error) => return Err(error.to_string()),
+            }
+        }
+        Err("database write failed".to_owned())
+    }
+}
+
+/// A connection URL without its password.
+fn redacted(connection: &str) -> String {
+    match connection.split_once("://") {
+        Some((scheme, rest)) => match rest.split_once('@') {
+            Some((user, host)) => {
+                let user = user.split_once(':').map_or(user, |(name, _)| name);
+                format!("{scheme}://{user}:***@{host}")
+            }
+            None => connection.to_owned(),
+        },
+        None => connection.to_owned(),
+    }
+}
+
+fn stored_samples(batch: &SampleBatch) -> Vec<StoredSample> {
+    batch
+        .samples
+        .iter()
+        .map(|s| StoredSample {
+            name: batch.str(s.name).to_owned(),
+            sample_type: match s.type_ {
+                MeterType::Gauge => "gauge",
+                MeterType::Delta => "delta",
+                MeterType::Cumulative => "cumulative",
+            }
+            .to_owned(),
+            unit: batch.str(s.unit).to_owned(),
+            volume: s.volume,
+            user_id: s.user_id.map(|u| batch.str(u).to_owned()),
+            project_id: s.project_id.map(|p| batch.str(p).to_owned()),
+            resource_id: batch.str(s.resource_id).to_owned(),
+            timestamp: batch.str(s.timestamp).to_owned(),
+            resource_metadata: match batch.str(s.resource_metadata) {
+                "" => serde_json::json!({}),
+                text => serde_json::from_str(text).unwrap_or_else(|_| serde_json::json!({})),
+            },
+            source: batch.str(s.source).to_owned(),
+            message_id: batch.str(s.id).to_owned(),
+            message_signature: None,
+            recorded_at: None,
+            monotonic_time: s.monotonic_time,
+        })
+        .collect()
+}
+
+fn stored_events(batch: &EventBatch) -> Vec<StoredEvent> {
+    batch
+        .events
+        .iter()
+        .map(|e| {
+            let first = e.first_trait as usize;
+            let traits = batch
+                .traits
+                .get(first..first + e.trait_count as usize)
+                .unwrap_or_default()
+                .iter()
+                .map(|t| Trait {
+                    name: batch.str(t.name).to_owned(),
+                    value: match t.value {
+                        TraitValue::Text(s) => {
+                            nepho_storage::TraitValue::Text(batch.str(s).to_owned())
+                        }
+                        TraitValue::Int(i) => nepho_storage::TraitValue::Int(i),
+                        TraitValue::Float(f) => nepho_storage::TraitValue::Float(f),
+                        TraitValue::Datetime(s) => {
+                            nepho_storage::TraitValue::Datetime(batch.str(s).to_owned())
+                        }
+                    },
+                })
+                .collect();
+            StoredEvent {
+                message_id: batch.str(e.message_id).to_owned(),
+                event_type: batch.str(e.event_type).to_owned(),
+                generated: batch.str(e.generated).to_owned(),
+                traits,
+                raw: match batch.str(e.raw) {
+                    "" => serde_json::json!({}),
+                    text => serde_json::from_str(text).unwrap_or_else(|_| serde_json::json!({})),
+                },
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted;
+
+    #[test]
+    fn passwords_are_not_shown() {
+        assert_eq!(
+            redacted("postgresql://nova:s3cret@db:5432/ceilometer"),
+            "postgresql://nova:***@db:5432/ceilometer"
+        );
+        assert_eq!(redacted("sqlite:///var/lib/n.db"), "sqlite:///var/lib/n.db");
+    }
+}
