@@ -30,7 +30,7 @@ impl Database {
                 storage,
                 connection: connection.to_owned(),
             })
-            .map_err(|e| format!("database {}: {e}", redacted(connection)))
+            .map_err(|e| format!("database {}: {e}", nepho_publish::redact_raw(connection)))
     }
 
     /// The connection URL as configured.
@@ -72,20 +72,6 @@ impl Database {
     }
 }
 
-/// A connection URL without its password.
-fn redacted(connection: &str) -> String {
-    match connection.split_once("://") {
-        Some((scheme, rest)) => match rest.split_once('@') {
-            Some((user, host)) => {
-                let user = user.split_once(':').map_or(user, |(name, _)| name);
-                format!("{scheme}://{user}:***@{host}")
-            }
-            None => connection.to_owned(),
-        },
-        None => connection.to_owned(),
-    }
-}
-
 fn stored_samples(batch: &SampleBatch) -> Vec<StoredSample> {
     batch
         .samples
@@ -122,11 +108,8 @@ fn stored_events(batch: &EventBatch) -> Vec<StoredEvent> {
         .events
         .iter()
         .map(|e| {
-            let first = e.first_trait as usize;
             let traits = batch
-                .traits
-                .get(first..first + e.trait_count as usize)
-                .unwrap_or_default()
+                .traits_of(e)
                 .iter()
                 .map(|t| Trait {
                     name: batch.str(t.name).to_owned(),
@@ -154,18 +137,4 @@ fn stored_events(batch: &EventBatch) -> Vec<StoredEvent> {
             }
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redacted;
-
-    #[test]
-    fn passwords_are_not_shown() {
-        assert_eq!(
-            redacted("postgresql://nova:s3cret@db:5432/ceilometer"),
-            "postgresql://nova:***@db:5432/ceilometer"
-        );
-        assert_eq!(redacted("sqlite:///var/lib/n.db"), "sqlite:///var/lib/n.db");
-    }
 }

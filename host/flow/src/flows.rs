@@ -5,9 +5,9 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use nepho_pipeline::{Filter, Glob, PipelineConfig, PipelineKind};
+use nepho_pipeline::{Filter, Glob};
 use nepho_policy::{
-    ComponentSource, Plan, publisher_builtin, publisher_component, publisher_scheme,
+    ComponentSource, PipelineFile, Plan, publisher_builtin, publisher_component, publisher_scheme,
     transformer_component,
 };
 use nepho_publish::{PublisherUrl, Transport};
@@ -96,10 +96,10 @@ impl Flows {
             databases,
         };
         if let Some(file) = &plan.pipelines.samples {
-            flows.samples = graph(&file.config, plan, mode, &mut open, &mut errors);
+            flows.samples = graph(file, plan, mode, &mut open, &mut errors);
         }
         if let Some(file) = &plan.pipelines.events {
-            flows.events = graph(&file.config, plan, mode, &mut open, &mut errors);
+            flows.events = graph(file, plan, mode, &mut open, &mut errors);
         }
         if errors.is_empty() {
             Ok(flows)
@@ -182,12 +182,13 @@ struct Opened<'a> {
 }
 
 fn graph(
-    config: &PipelineConfig,
+    file: &PipelineFile,
     plan: &Plan,
     mode: &Mode,
     open: &mut Opened<'_>,
     errors: &mut Vec<LoadError>,
 ) -> Graph {
+    let config = &file.config;
     let kind = config.kind;
     let sinks = config
         .sinks
@@ -200,7 +201,7 @@ fn graph(
                 .enumerate()
                 .map(|(i, t)| transformer_component(kind, &sink.name, i, &t.name))
                 .collect(),
-            outlets: outlets(kind, sink, plan, mode, open, errors),
+            outlets: outlets(file, sink, plan, mode, open, errors),
         })
         .collect();
     let links = config
@@ -215,7 +216,7 @@ fn graph(
 }
 
 fn outlets(
-    kind: PipelineKind,
+    file: &PipelineFile,
     sink: &nepho_pipeline::Sink,
     plan: &Plan,
     mode: &Mode,
@@ -226,11 +227,12 @@ fn outlets(
         Mode::CaptureOnly(capture) => return vec![Outlet::Capture(Arc::clone(capture))],
         Mode::Deliver(capture) => capture,
     };
+    let kind = file.config.kind;
     let (sink_line, publishers, sink) = (sink.line, &sink.publishers, sink.name.as_str());
     let mut out = Vec::new();
     for (index, url) in publishers.iter().enumerate() {
         if publisher_scheme(url) == "database" {
-            match database(plan, open, sink_line, sink) {
+            match database(plan, open, &file.path, sink_line, sink) {
                 Ok(db) => out.push(Outlet::Database(db)),
                 Err(error) => errors.push(*error),
             }
@@ -294,21 +296,14 @@ fn outlets(
 fn database(
     plan: &Plan,
     open: &mut Opened<'_>,
+    file: &std::path::Path,
     sink_line: usize,
     sink: &str,
 ) -> Result<Arc<Database>, Box<LoadError>> {
-    let file = plan
-        .pipelines
-        .samples
-        .iter()
-        .chain(&plan.pipelines.events)
-        .next()
-        .map(|f| f.path.clone())
-        .unwrap_or_default();
     let error = |message: String| {
         Box::new(LoadError {
             location: nepho_policy::Location {
-                file: file.clone(),
+                file: file.to_path_buf(),
                 line: sink_line,
                 column: 1,
             },

@@ -91,17 +91,7 @@ pub fn sample_from_json(value: &Value, secret: &str) -> Result<OwnedSample, Inta
             }),
         }
     };
-    let meter_type = match text(shape.kind)?.as_str() {
-        "gauge" => MeterType::Gauge,
-        "delta" => MeterType::Delta,
-        "cumulative" => MeterType::Cumulative,
-        other => {
-            return Err(IntakeError::Invalid {
-                field: shape.kind,
-                problem: format!("`{other}` is not gauge, delta or cumulative"),
-            });
-        }
-    };
+    let meter_type = meter_type(shape.kind, &text(shape.kind)?)?;
     let volume = volume(object.get(shape.volume), shape.volume)?;
     let resource_metadata = match object.get("resource_metadata") {
         None | Some(Value::Null) => "{}".to_owned(),
@@ -190,18 +180,10 @@ pub fn sample_from_json_text(text: &str, secret: &str) -> Result<OwnedSample, In
             .map(|v| v.into_owned())
             .ok_or(IntakeError::Missing(field))
     };
-    let meter_type = match dict.kind.as_deref() {
-        Some("gauge") => MeterType::Gauge,
-        Some("delta") => MeterType::Delta,
-        Some("cumulative") => MeterType::Cumulative,
-        None => return Err(IntakeError::Missing("type")),
-        Some(other) => {
-            return Err(IntakeError::Invalid {
-                field: "type",
-                problem: format!("`{other}` is not gauge, delta or cumulative"),
-            });
-        }
-    };
+    let meter_type = meter_type(
+        "type",
+        dict.kind.as_deref().ok_or(IntakeError::Missing("type"))?,
+    )?;
     let resource_metadata = match dict.resource_metadata.map(|raw| raw.get()) {
         None | Some("null") => "{}".to_owned(),
         Some(raw) if raw.starts_with('{') => raw.to_owned(),
@@ -228,6 +210,19 @@ pub fn sample_from_json_text(text: &str, secret: &str) -> Result<OwnedSample, In
         id: required("id", dict.id)?,
         monotonic_time: dict.monotonic_time,
     })
+}
+
+/// A meter type by its name in `field`.
+fn meter_type(field: &'static str, name: &str) -> Result<MeterType, IntakeError> {
+    match name {
+        "gauge" => Ok(MeterType::Gauge),
+        "delta" => Ok(MeterType::Delta),
+        "cumulative" => Ok(MeterType::Cumulative),
+        other => Err(IntakeError::Invalid {
+            field,
+            problem: format!("`{other}` is not gauge, delta or cumulative"),
+        }),
+    }
 }
 
 /// A volume: a number, or a string holding one (Ceilometer's pipeline turns

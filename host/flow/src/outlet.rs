@@ -137,13 +137,9 @@ impl Outlet {
                 transport,
                 ..
             } => self.deliver(sink, transport, set.publish_samples(component, batch)),
-            Outlet::Database(database) => {
-                database.samples(batch).map_err(|reason| PublishFailure {
-                    sink: sink.to_owned(),
-                    url: self.shown().to_owned(),
-                    reason,
-                })
-            }
+            Outlet::Database(database) => database
+                .samples(batch)
+                .map_err(|reason| self.failure(sink, reason)),
         }
     }
 
@@ -164,11 +160,9 @@ impl Outlet {
                 transport,
                 ..
             } => self.deliver(sink, transport, set.publish_events(component, batch)),
-            Outlet::Database(database) => database.events(batch).map_err(|reason| PublishFailure {
-                sink: sink.to_owned(),
-                url: self.shown().to_owned(),
-                reason,
-            }),
+            Outlet::Database(database) => database
+                .events(batch)
+                .map_err(|reason| self.failure(sink, reason)),
         }
     }
 
@@ -178,11 +172,7 @@ impl Outlet {
         transport: &Arc<dyn Transport>,
         encoded: Result<Result<Vec<Delivery>, PublishError>, nepho_runtime::CallError>,
     ) -> Result<(), PublishFailure> {
-        let failure = |reason: String| PublishFailure {
-            sink: sink.to_owned(),
-            url: self.shown().to_owned(),
-            reason,
-        };
+        let failure = |reason: String| self.failure(sink, reason);
         let deliveries = match encoded {
             Ok(Ok(deliveries)) => deliveries,
             Ok(Err(PublishError::Reject(why))) => {
@@ -204,6 +194,15 @@ impl Outlet {
         transport
             .deliver(&deliveries)
             .map_err(|error| failure(error.to_string()))
+    }
+
+    /// A failure of this publisher in `sink`.
+    fn failure(&self, sink: &str, reason: String) -> PublishFailure {
+        PublishFailure {
+            sink: sink.to_owned(),
+            url: self.shown().to_owned(),
+            reason,
+        }
     }
 
     /// The URL without credentials (`test://` for captures).

@@ -27,7 +27,7 @@ mod udp;
 mod url;
 
 pub use error::{DeliveryError, OpenError};
-pub use url::{PublisherUrl, UrlError};
+pub use url::{PublisherUrl, UrlError, redact_raw};
 
 /// One encoded message, as a publisher component returns it (WIT record `delivery`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -260,8 +260,9 @@ impl fmt::Debug for PublisherUrl {
     }
 }
 
-/// Replaces the password of a URL that may not parse by `***`.
-fn redact_raw(url: &str) -> String {
+/// Replaces the password of a URL that may not parse by `***` (any scheme:
+/// also database connection URLs).
+pub fn redact_raw(url: &str) -> String {
     let Some(start) = url.find("//") else {
         return url.to_string();
     };
@@ -343,5 +344,13 @@ mod tests {
         assert_eq!(redact_raw("http://u:pw@h:x/p"), "http://u:***@h:x/p");
         assert_eq!(redact_raw("http://u@h/p"), "http://u@h/p");
         assert_eq!(redact_raw("nothing"), "nothing");
+        assert_eq!(
+            redact_raw("postgresql://nova:s3cret@db:5432/ceilometer"),
+            "postgresql://nova:***@db:5432/ceilometer"
+        );
+        assert_eq!(
+            redact_raw("sqlite:///var/lib/n.db"),
+            "sqlite:///var/lib/n.db"
+        );
     }
 }

@@ -418,6 +418,15 @@ impl crate::bindings::EventBatch {
         span_str(&self.text, span).unwrap_or("")
     }
 
+    /// The traits of `event` (empty if its range lies outside the batch;
+    /// batches from components are checked first).
+    pub fn traits_of(&self, event: &crate::bindings::Event) -> &[crate::bindings::EventTrait] {
+        let first = event.first_trait as usize;
+        self.traits
+            .get(first..first + event.trait_count as usize)
+            .unwrap_or_default()
+    }
+
     /// The events as Ceilometer's `Event.serialize()` writes them:
     /// `{message_id, event_type, generated, traits: [[name, dtype, value]...], raw}`
     /// with dtype 1 text, 2 int, 3 float, 4 datetime.
@@ -426,11 +435,8 @@ impl crate::bindings::EventBatch {
         self.events
             .iter()
             .map(|event| {
-                let first = event.first_trait as usize;
                 let traits: Vec<serde_json::Value> = self
-                    .traits
-                    .get(first..first + event.trait_count as usize)
-                    .unwrap_or_default()
+                    .traits_of(event)
                     .iter()
                     .map(|t| {
                         let (dtype, value) = match t.value {
