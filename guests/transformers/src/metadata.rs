@@ -15,7 +15,6 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
-use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -27,7 +26,7 @@ pub struct Metadata(Arc<Inner>);
 
 struct Inner {
     /// The text it arrived as, if it arrived as text.
-    text: Option<Box<str>>,
+    text: Option<Arc<str>>,
     /// The parsed value (text that is not JSON parses to `null`).
     value: OnceLock<Arc<Value>>,
 }
@@ -38,7 +37,7 @@ const MEMO_CAPACITY: usize = 4096;
 /// Metadata text as a memo key: hashed on its length and a few slices
 /// (cheap for kilobyte texts), compared in full.
 #[derive(PartialEq, Eq)]
-struct MemoKey(Rc<str>);
+struct MemoKey(Arc<str>);
 
 impl Hash for MemoKey {
     fn hash<H: Hasher>(&self, state: &mut H) {
@@ -57,12 +56,13 @@ thread_local! {
 }
 
 /// Parses metadata text, or finds it parsed already.
-fn parse_memoized(text: &str) -> Arc<Value> {
-    let key = MemoKey(Rc::from(text));
+fn parse_memoized(text: &Arc<str>) -> Arc<Value> {
+    // The key shares the metadata's text: a lookup copies nothing.
+    let key = MemoKey(Arc::clone(text));
     if let Some(found) = MEMO.with(|memo| memo.borrow().get(&key).cloned()) {
         return found;
     }
-    let value = Arc::new(serde_json::from_str(text).unwrap_or(Value::Null));
+    let value = Arc::new(serde_json::from_str(&key.0).unwrap_or(Value::Null));
     MEMO.with(|memo| {
         let mut memo = memo.borrow_mut();
         if memo.len() >= MEMO_CAPACITY {
