@@ -52,7 +52,7 @@ pub(crate) struct RawAgentConfig {
     #[serde(default)]
     pub(crate) transformers: BTreeMap<Spanned<String>, RawTransformerType>,
     pub(crate) notification: Option<crate::notification::RawNotification>,
-    pub(crate) database: Option<RawDatabase>,
+    pub(crate) database: Option<crate::database::RawDatabase>,
 }
 
 /// The `[pipeline]` table: Ceilometer's pipeline files.
@@ -61,13 +61,6 @@ pub(crate) struct RawAgentConfig {
 pub(crate) struct RawPipeline {
     pub(crate) samples: Option<Spanned<String>>,
     pub(crate) events: Option<Spanned<String>>,
-}
-
-/// The `[database]` table (Ceilometer's `[database]` options).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawDatabase {
-    pub(crate) connection: Spanned<String>,
 }
 
 /// The `[publisher]` table (Ceilometer's `[publisher]` options).

@@ -10,6 +10,7 @@
 
 mod agent_config;
 mod capability;
+mod database;
 mod diagnostic;
 mod files;
 mod notification;
@@ -19,12 +20,15 @@ mod sandbox;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_database;
+#[cfg(test)]
 mod tests_notification;
 #[cfg(test)]
 mod tests_pipelines;
 
 pub use agent_config::{ComponentSource, ComponentSpec};
 pub use capability::Capability;
+pub use database::{DEFAULT_EXPIRER_INTERVAL, DatabaseConfig};
 pub use diagnostic::{Diagnostic, Diagnostics, Location};
 pub use notification::{
     DEFAULT_EXCHANGES, DEFAULT_PRIORITIES, NotificationConfig, OSLO_PRIORITIES,

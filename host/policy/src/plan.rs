@@ -73,6 +73,8 @@ pub struct Plan {
     pub pipelines: Pipelines,
     /// The notification consumer (`[notification]`), if configured.
     pub notification: Option<crate::NotificationConfig>,
+    /// The metering database and its retention (`[database]`), if configured.
+    pub database: Option<crate::DatabaseConfig>,
 }
 
 struct ParsedPolicy<'a> {
@@ -205,6 +207,10 @@ impl Plan {
             let names: Vec<String> = components.iter().map(|c| c.name.clone()).collect();
             crate::notification::resolve(table, config, &names, &mut errors)
         });
+        let database = raw
+            .database
+            .as_ref()
+            .map(|table| crate::database::resolve(table, config, &mut errors));
         let plan = Plan {
             config_file: config.path.clone(),
             policy_dir: None,
@@ -213,6 +219,7 @@ impl Plan {
             components,
             pipelines,
             notification,
+            database,
         };
         errors.dedup();
         errors.into_result(plan)
