@@ -59,3 +59,53 @@ impl CycleCache {
         Arc::clone(slot.get()?).downcast::<T>().ok()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Barrier};
+
+    use super::CycleCache;
+
+    #[test]
+    fn a_value_is_computed_once_per_key_and_type() {
+        let cache = CycleCache::new();
+        let calls = AtomicUsize::new(0);
+        let make = || {
+            calls.fetch_add(1, Ordering::SeqCst);
+            7_u32
+        };
+        assert_eq!(*cache.get_or_insert_with("stats", make), 7);
+        assert_eq!(*cache.get_or_insert_with("stats", || 8_u32), 7);
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        // Same key, other type: another slot.
+        assert_eq!(*cache.get_or_insert_with("stats", || "text"), "text");
+        assert_eq!(cache.get::<u32>("stats").as_deref(), Some(&7));
+        assert_eq!(cache.get::<u64>("stats"), None);
+        assert_eq!(cache.get::<u32>("other"), None);
+    }
+
+    #[test]
+    fn concurrent_askers_share_one_computation() {
+        let cache = Arc::new(CycleCache::new());
+        let calls = Arc::new(AtomicUsize::new(0));
+        let start = Arc::new(Barrier::new(8));
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let (cache, calls, start) = (cache.clone(), calls.clone(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    *cache.get_or_insert_with("walk", || {
+                        calls.fetch_add(1, Ordering::SeqCst);
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                        42_i64
+                    })
+                })
+            })
+            .collect();
+        for t in threads {
+            assert_eq!(t.join().expect("no panic"), 42);
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+}

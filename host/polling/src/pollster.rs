@@ -40,8 +40,9 @@ impl fmt::Display for SampleType {
     }
 }
 
-/// One measurement, as a pollster reads it. The agent adds what is per
-/// cycle: the cycle's timestamp, the sample id (message_id) and the source.
+/// One measurement, as a pollster reads it. The agent adds the cycle's
+/// timestamp, the sample id (`message_id`) and the source
+/// ([`Pollster::sample_source`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct PolledSample {
     /// The meter name, e.g. `cpu`, `hardware.memory.used`.
@@ -181,6 +182,12 @@ pub trait Pollster: Send + Sync {
     /// The discovery used when the source names neither resources nor a
     /// discovery (e.g. `local_instances`, `local_node`), if any.
     fn default_discovery(&self) -> Option<&str>;
+
+    /// The `source` of its samples: Ceilometer's `sample_source` default
+    /// `openstack`; the SNMP pollsters say `hardware`.
+    fn sample_source(&self) -> &str {
+        "openstack"
+    }
 
     /// Polls `resources` (never empty, each once per cycle). `cache` is
     /// shared by every pollster of the cycle: put inspector results there

@@ -112,3 +112,86 @@ impl Registry {
         selection
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{CycleCache, Polled, Resource};
+
+    struct Named(&'static str);
+    impl Pollster for Named {
+        fn name(&self) -> &str {
+            self.0
+        }
+        fn default_discovery(&self) -> Option<&str> {
+            None
+        }
+        fn poll(&self, _: &CycleCache, _: &[Resource]) -> Polled {
+            Polled::new()
+        }
+    }
+    impl Discovery for Named {
+        fn name(&self) -> &str {
+            self.0
+        }
+        fn discover(&self, _: Option<&str>) -> Result<Vec<Resource>, String> {
+            Ok(vec![])
+        }
+    }
+
+    fn registry() -> Registry {
+        let mut r = Registry::new();
+        for name in ["cpu", "memory.usage", "disk.device.read.bytes"] {
+            r.add_pollster(COMPUTE, Arc::new(Named(name)));
+        }
+        r.add_pollster(CENTRAL, Arc::new(Named("hardware.cpu.load.1min")));
+        r.add_pollster(IPMI, Arc::new(Named("hardware.ipmi.fan")));
+        r.add_discovery(COMPUTE, Arc::new(Named("local_instances")));
+        r.add_discovery(COMPUTE, Arc::new(Named("local_node")));
+        r.add_discovery(IPMI, Arc::new(Named("local_node")));
+        r
+    }
+
+    fn names(s: &Selection) -> Vec<&str> {
+        s.pollsters.iter().map(|p| p.name()).collect()
+    }
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn namespaces_select_their_pollsters_and_discoveries() {
+        let r = registry();
+        assert_eq!(r.namespaces(), [CENTRAL, COMPUTE, IPMI]);
+        let s = r.select(&strings(&["ipmi", "compute", "ipmi"]), &[]);
+        assert_eq!(
+            names(&s),
+            [
+                "hardware.ipmi.fan",
+                "cpu",
+                "memory.usage",
+                "disk.device.read.bytes"
+            ]
+        );
+        let d: Vec<&str> = s.discoveries.iter().map(|d| d.name()).collect();
+        assert_eq!(d, ["local_node", "local_instances"], "local_node once");
+        assert!(s.discovery("local_instances").is_some());
+        assert!(s.discovery("endpoint").is_none());
+        assert!(r.select(&strings(&["nope"]), &[]).pollsters.is_empty());
+    }
+
+    #[test]
+    fn the_pollster_list_is_fnmatch_on_names() {
+        let r = registry();
+        let all = strings(&["compute", "central", "ipmi"]);
+        let s = r.select(&all, &strings(&["memory.*", "hardware.?pmi.*"]));
+        assert_eq!(names(&s), ["memory.usage", "hardware.ipmi.fan"]);
+        let s = r.select(&all, &strings(&["cpu"]));
+        assert_eq!(names(&s), ["cpu"], "a plain name matches only itself");
+        let s = r.select(&all, &strings(&["CPU"]));
+        assert!(s.pollsters.is_empty(), "case-sensitive as fnmatch on POSIX");
+        // Discoveries are not filtered by the pollster list.
+        assert_eq!(s.discoveries.len(), 2);
+    }
+}
