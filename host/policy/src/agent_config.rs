@@ -27,6 +27,9 @@
 //!
 //! [notification]                              # the RabbitMQ consumer (see `notification.rs`)
 //! topics = ["notifications"]
+//!
+//! [api]                                       # the REST API (see `api.rs`)
+//! tokens = "tokens.toml"
 //! ```
 
 use std::collections::BTreeMap;
@@ -53,6 +56,7 @@ pub(crate) struct RawAgentConfig {
     pub(crate) transformers: BTreeMap<Spanned<String>, RawTransformerType>,
     pub(crate) notification: Option<crate::notification::RawNotification>,
     pub(crate) database: Option<crate::database::RawDatabase>,
+    pub(crate) api: Option<crate::api::RawApi>,
 }
 
 /// The `[pipeline]` table: Ceilometer's pipeline files.

@@ -9,6 +9,7 @@
 //! column of the offending value.
 
 mod agent_config;
+mod api;
 mod capability;
 mod database;
 mod diagnostic;
@@ -20,6 +21,8 @@ mod sandbox;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_api;
+#[cfg(test)]
 mod tests_database;
 #[cfg(test)]
 mod tests_notification;
@@ -27,6 +30,7 @@ mod tests_notification;
 mod tests_pipelines;
 
 pub use agent_config::{ComponentSource, ComponentSpec};
+pub use api::{ApiConfig, DEFAULT_API_LISTEN, DEFAULT_RETURN_LIMIT};
 pub use capability::Capability;
 pub use database::{DEFAULT_EXPIRER_INTERVAL, DatabaseConfig};
 pub use diagnostic::{Diagnostic, Diagnostics, Location};

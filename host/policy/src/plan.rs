@@ -75,6 +75,8 @@ pub struct Plan {
     pub notification: Option<crate::NotificationConfig>,
     /// The metering database and its retention (`[database]`), if configured.
     pub database: Option<crate::DatabaseConfig>,
+    /// The REST API (`[api]`), if configured.
+    pub api: Option<crate::ApiConfig>,
 }
 
 struct ParsedPolicy<'a> {
@@ -211,6 +213,10 @@ impl Plan {
             .database
             .as_ref()
             .map(|table| crate::database::resolve(table, config, &mut errors));
+        let api = raw
+            .api
+            .as_ref()
+            .map(|table| crate::api::resolve(table, config, raw.database.is_some(), &mut errors));
         let plan = Plan {
             config_file: config.path.clone(),
             policy_dir: None,
@@ -220,6 +226,7 @@ impl Plan {
             pipelines,
             notification,
             database,
+            api,
         };
         errors.dedup();
         errors.into_result(plan)
