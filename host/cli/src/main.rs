@@ -1,8 +1,10 @@
 //! `nephometer`: the Nephometer agent and its operator tools.
 
+mod client;
 mod commands;
 mod definitions_test;
 mod doctor;
+mod expirer;
 mod replay;
 mod setup;
 
@@ -56,6 +58,21 @@ enum Command {
     /// notifications from being metered (unconsumed topics, unbound
     /// exchanges, dead-lettered messages) and what to change.
     Doctor(doctor::DoctorArgs),
+    /// Remove samples and events older than `[database]` metering_time_to_live
+    /// and event_time_to_live (Ceilometer's ceilometer-expirer), once.
+    Expirer(ConfigArgs),
+    /// Create a sample through the API (as the ceilometer client's sample-create).
+    SampleCreate(client::SampleCreateArgs),
+    /// List samples through the API (with -m: the meter's samples in the old format).
+    SampleList(client::SampleListArgs),
+    /// List meters through the API.
+    MeterList(client::MeterListArgs),
+    /// List resources through the API.
+    ResourceList(client::ResourceListArgs),
+    /// Statistics of a meter through the API.
+    Statistics(client::StatisticsArgs),
+    /// List events through the API.
+    EventList(client::EventListArgs),
 }
 
 /// `nephometer pipeline ...`.
@@ -105,6 +122,13 @@ fn main() -> ExitCode {
         }
         Command::Pipeline(PipelineCommand::Replay(args)) => replay::run(&args),
         Command::Doctor(args) => doctor::run(&args),
+        Command::Expirer(args) => expirer::run(&args),
+        Command::SampleCreate(args) => client::sample_create(&args),
+        Command::SampleList(args) => client::sample_list(&args),
+        Command::MeterList(args) => client::meter_list(&args),
+        Command::ResourceList(args) => client::resource_list(&args),
+        Command::Statistics(args) => client::statistics(&args),
+        Command::EventList(args) => client::event_list(&args),
     };
     match result {
         Ok(code) => code,
