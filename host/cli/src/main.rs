@@ -32,6 +32,10 @@ struct ConfigArgs {
     /// `cache_dir`, else $XDG_CACHE_HOME/nephometer or ~/.cache/nephometer).
     #[arg(long)]
     cache_dir: Option<PathBuf>,
+    /// Where the embedded defaults keep their SQLite database (default:
+    /// $XDG_DATA_HOME/nephometer or ~/.local/share/nephometer). Ignored with --config.
+    #[arg(long, env = "NEPHOMETER_DATA_DIR")]
+    data_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,6 +1,6 @@
 //! Logging, the cache directory and plan loading shared by the commands.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use nepho_policy::{ConfigSource, Diagnostics, Plan};
 use nepho_runtime::{Runtime, RuntimeConfig};
@@ -20,18 +20,66 @@ pub(crate) fn init_logging(default_filter: &str) {
         .init();
 }
 
-/// The plan from `--config`, or the embedded defaults.
+/// The plan from `--config`, or the embedded defaults (with their database
+/// in the data directory, which is created if needed).
 pub(crate) fn load_plan(args: &ConfigArgs) -> Result<Plan, Diagnostics> {
     match &args.config {
         Some(path) => Plan::load(path),
-        None => Plan::resolve(
-            &ConfigSource::embedded("nephometer.toml", DEFAULT_CONFIG),
-            &[ConfigSource::embedded(
-                "policies/default.toml",
-                nepho_policy::DEFAULT_POLICY,
-            )],
-        ),
+        None => {
+            let data_dir = data_dir(args);
+            if let Err(error) = std::fs::create_dir_all(&data_dir) {
+                return Err(nepho_policy::Diagnostic::new(
+                    nepho_policy::Location::file(&data_dir),
+                    format!("cannot create the data directory: {error}"),
+                )
+                .into());
+            }
+            Plan::resolve(
+                &ConfigSource::embedded("nephometer.toml", &default_config(&data_dir)),
+                &[ConfigSource::embedded(
+                    "policies/default.toml",
+                    nepho_policy::DEFAULT_POLICY,
+                )],
+            )
+        }
     }
+}
+
+/// The embedded configuration with its database in `data_dir`.
+pub(crate) fn default_config(data_dir: &Path) -> String {
+    let database = data_dir.join("nephometer.db");
+    // `sqlite:///` + an absolute path, as a TOML string (quoted and escaped).
+    let url = format!("sqlite:///{}", database.display());
+    DEFAULT_CONFIG.replace("@DATABASE_URL@", &toml_string(&url))
+}
+
+/// `text` as a TOML basic string.
+fn toml_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// `--data-dir`, else `$XDG_DATA_HOME/nephometer`, else `~/.local/share/nephometer`,
+/// else `./nephometer-data`; always absolute.
+pub(crate) fn data_dir(args: &ConfigArgs) -> PathBuf {
+    let dir = args
+        .data_dir
+        .clone()
+        .or_else(|| std::env::var_os("XDG_DATA_HOME").map(|d| PathBuf::from(d).join("nephometer")))
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share/nephometer"))
+        })
+        .unwrap_or_else(|| PathBuf::from("nephometer-data"));
+    std::path::absolute(&dir).unwrap_or(dir)
 }
 
 /// The cache directory: flag, configuration, then [`default_cache_dir`].
@@ -55,4 +103,33 @@ pub(crate) fn runtime(args: &ConfigArgs, plan: &Plan) -> anyhow::Result<Runtime>
         builtins: nepho_guest_artifacts::BUILTINS,
         cache_dir: cache_dir(args, plan),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_configuration_stores_in_the_data_directory() {
+        let dir = Path::new("/tmp/odd \"name\" \\ dir");
+        let text = default_config(dir);
+        let plan = Plan::resolve(
+            &ConfigSource::embedded("nephometer.toml", &text),
+            &[ConfigSource::embedded(
+                "policies/default.toml",
+                nepho_policy::DEFAULT_POLICY,
+            )],
+        )
+        .expect("the embedded defaults are valid");
+        let database = plan.database.expect("a database");
+        assert_eq!(
+            database.connection,
+            "sqlite:////tmp/odd \"name\" \\ dir/nephometer.db"
+        );
+        assert_eq!(
+            database.metering_time_to_live, None,
+            "Ceilometer keeps samples for ever"
+        );
+        assert!(plan.pipelines.samples.is_some() && plan.pipelines.events.is_some());
+    }
 }

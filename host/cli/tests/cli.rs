@@ -11,6 +11,7 @@ fn nephometer(args: &[&str], cache: &Path) -> (bool, String) {
         .arg("--cache-dir")
         .arg(cache)
         .env("RUST_LOG", "off")
+        .env("NEPHOMETER_DATA_DIR", cache.join("data"))
         .output()
         .expect("nephometer runs");
     let text = String::from_utf8_lossy(&output.stdout).into_owned()
@@ -254,4 +255,62 @@ sinks:
         ],
         "{stdout}"
     );
+}
+
+fn sample(id: &str, timestamp: &str) -> nepho_storage::StoredSample {
+    nepho_storage::StoredSample {
+        name: "cpu".into(),
+        sample_type: "cumulative".into(),
+        unit: "ns".into(),
+        volume: 1.0,
+        user_id: None,
+        project_id: Some("p".into()),
+        resource_id: "r".into(),
+        timestamp: timestamp.into(),
+        resource_metadata: serde_json::json!({}),
+        source: "openstack".into(),
+        message_id: id.into(),
+        message_signature: None,
+        recorded_at: None,
+        monotonic_time: None,
+    }
+}
+
+#[test]
+fn expirer_removes_what_is_older_than_the_time_to_live_and_keeps_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    let url = format!("sqlite:///{}", db.display());
+    {
+        let storage = nepho_storage::BlockingStorage::open(&url).unwrap();
+        let recent = nepho_storage::Timestamp::now().to_string();
+        storage
+            .record_samples(&[sample("old", "2015-04-23T12:00:00"), sample("new", &recent)])
+            .unwrap();
+    }
+    let config = dir.path().join("nephometer.toml");
+    std::fs::write(
+        &config,
+        format!("[database]\nconnection = \"{url}\"\nmetering_time_to_live = 86400\n"),
+    )
+    .unwrap();
+    let (ok, text) = nephometer(
+        &["expirer", "--config", config.to_str().unwrap()],
+        dir.path(),
+    );
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("Expired 1 samples, 0 meters, 0 resources, 0 events"),
+        "{text}"
+    );
+    let storage = nepho_storage::BlockingStorage::open(&url).unwrap();
+    assert!(storage.sample("old").unwrap().is_none());
+    assert!(storage.sample("new").unwrap().is_some());
+
+    std::fs::write(&config, format!("[database]\nconnection = \"{url}\"\n")).unwrap();
+    let (ok, text) = nephometer(
+        &["expirer", "--config", config.to_str().unwrap()],
+        dir.path(),
+    );
+    assert!(ok && text.contains("Nothing to clean"), "{text}");
 }

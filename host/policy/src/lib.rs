@@ -38,8 +38,8 @@ pub use notification::{
     DEFAULT_EXCHANGES, DEFAULT_PRIORITIES, NotificationConfig, OSLO_PRIORITIES,
 };
 pub use pipelines::{
-    DEFAULT_TELEMETRY_SECRET, PipelineFile, Pipelines, publisher_builtin, publisher_component,
-    publisher_scheme, transformer_component,
+    BUILTIN_PIPELINES, DEFAULT_TELEMETRY_SECRET, PipelineFile, Pipelines, publisher_builtin,
+    publisher_component, publisher_scheme, transformer_component,
 };
 pub use plan::{ConfigSource, Plan};
 pub use sandbox::{RestartPolicy, Sandbox};

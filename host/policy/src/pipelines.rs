@@ -19,6 +19,19 @@ use crate::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::plan::ConfigSource;
 use crate::sandbox::Sandbox;
 
+/// The built-in pipeline files, named `builtin:NAME` in `[pipeline]`:
+/// every meter, and every event, into `[database] connection`.
+pub const BUILTIN_PIPELINES: [(&str, &str); 2] = [
+    ("pipeline.yaml", include_str!("builtin/pipeline.yaml")),
+    (
+        "event_pipeline.yaml",
+        include_str!("builtin/event_pipeline.yaml"),
+    ),
+];
+
+/// Where built-in pipeline files are said to be (never a real directory).
+const EMBEDDED_DIR: &str = "<embedded>";
+
 /// Ceilometer's default `telemetry_secret`.
 pub const DEFAULT_TELEMETRY_SECRET: &str = "change this for valid signing";
 
@@ -47,12 +60,13 @@ pub struct PipelineFile {
 }
 
 impl Pipelines {
-    /// The pipeline files, for watching.
+    /// The pipeline files read from disk, for watching (built-in ones are not).
     pub fn files(&self) -> impl Iterator<Item = &Path> {
         self.samples
             .iter()
             .chain(&self.events)
             .map(|file| file.path.as_path())
+            .filter(|path| !path.starts_with(EMBEDDED_DIR))
     }
 }
 
@@ -162,15 +176,33 @@ pub(crate) fn resolve(
         return (pipelines, components);
     };
     let mut read = |key: &Spanned<String>, kind: PipelineKind| -> Option<PipelineFile> {
-        let path = cx.base.join(key.get_ref());
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(error) => {
-                errors.push(Diagnostic::new(
-                    at(key.span()),
-                    format!("pipeline: cannot read {}: {error}", path.display()),
-                ));
-                return None;
+        let (path, text) = match key.get_ref().strip_prefix("builtin:") {
+            Some(name) => match BUILTIN_PIPELINES.iter().find(|(n, _)| *n == name) {
+                Some((name, text)) => (Path::new(EMBEDDED_DIR).join(name), (*text).to_owned()),
+                None => {
+                    let known: Vec<&str> = BUILTIN_PIPELINES.iter().map(|(n, _)| *n).collect();
+                    errors.push(Diagnostic::new(
+                        at(key.span()),
+                        format!(
+                            "pipeline: no built-in pipeline `{name}` (built-in: {})",
+                            known.join(", ")
+                        ),
+                    ));
+                    return None;
+                }
+            },
+            None => {
+                let path = cx.base.join(key.get_ref());
+                match std::fs::read_to_string(&path) {
+                    Ok(text) => (path, text),
+                    Err(error) => {
+                        errors.push(Diagnostic::new(
+                            at(key.span()),
+                            format!("pipeline: cannot read {}: {error}", path.display()),
+                        ));
+                        return None;
+                    }
+                }
             }
         };
         let name = path.display().to_string();

@@ -206,3 +206,42 @@ fn a_database_publisher_needs_a_database_connection_and_no_component() {
         "the host stores; no component encodes"
     );
 }
+
+#[test]
+fn built_in_pipelines_store_everything_and_are_not_watched() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = load(
+        dir.path(),
+        "[pipeline]\nsamples = \"builtin:pipeline.yaml\"\nevents = \"builtin:event_pipeline.yaml\"\n\
+         [database]\nconnection = \"sqlite://\"\n",
+        crate::DEFAULT_POLICY,
+    )
+    .expect("valid");
+    let samples = plan.pipelines.samples.as_ref().expect("samples pipeline");
+    assert_eq!(samples.path, Path::new("<embedded>/pipeline.yaml"));
+    let sink = &samples.config.sinks[0];
+    assert_eq!(sink.publishers, ["database://"]);
+    let events = plan.pipelines.events.as_ref().expect("event pipeline");
+    assert_eq!(events.config.sinks[0].publishers, ["database://"]);
+    assert_eq!(
+        plan.pipelines.files().count(),
+        0,
+        "nothing on disk to watch"
+    );
+}
+
+#[test]
+fn an_unknown_built_in_pipeline_is_located_and_lists_the_known_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let errors = load(
+        dir.path(),
+        "[pipeline]\nsamples = \"builtin:gnocchi.yaml\"\n",
+        crate::DEFAULT_POLICY,
+    )
+    .expect_err("unknown")
+    .to_string();
+    assert!(
+        errors.contains("nephometer.toml:2:11: pipeline: no built-in pipeline `gnocchi.yaml` (built-in: pipeline.yaml, event_pipeline.yaml)"),
+        "{errors}"
+    );
+}
