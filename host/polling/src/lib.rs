@@ -9,6 +9,7 @@
 //! [`SampleSink`]: RabbitMQ ([`NotifierSink`]) or the local pipelines.
 
 mod agent;
+pub mod compute;
 mod cycle_cache;
 mod notifier;
 pub mod pollster;

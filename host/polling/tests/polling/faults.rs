@@ -1,0 +1,1 @@
+//! Faults: an unreachable or hung libvirt.
