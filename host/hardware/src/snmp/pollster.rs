@@ -107,12 +107,10 @@ impl Pollster for SnmpPollster {
         for resource in resources {
             match parse_resource(resource) {
                 Ok((target, extra)) => targets.push((resource, target, extra)),
-                Err(reason) => {
-                    self.shared.faults.failed(&resource.key, &reason);
-                    polled
-                        .failures
-                        .push(ResourceFailure::permanent(&resource.key, reason));
-                }
+                // Never readable: the agent drops it (and logs that once).
+                Err(reason) => polled
+                    .failures
+                    .push(ResourceFailure::permanent(&resource.key, reason)),
             }
         }
         self.read_uncached(cache, &targets);
