@@ -113,8 +113,9 @@ impl Libvirt {
                 Ok(result) => return result,
                 Err(TryRecvError::Empty) => {
                     *pending = Some(receiver);
+                    // Still waiting for the first attempt: the same state as before.
                     return Err(format!(
-                        "connecting to {} has not finished for longer than {:?}",
+                        "libvirt at {} did not answer within {:?}",
                         self.uri, self.open_timeout
                     ));
                 }
