@@ -30,6 +30,9 @@
 //!
 //! [api]                                       # the REST API (see `api.rs`)
 //! tokens = "tokens.toml"
+//!
+//! [polling]                                   # the polling agent (see `polling.rs`)
+//! namespaces = ["compute"]
 //! ```
 
 use std::collections::BTreeMap;
@@ -57,6 +60,7 @@ pub(crate) struct RawAgentConfig {
     pub(crate) notification: Option<crate::notification::RawNotification>,
     pub(crate) database: Option<crate::database::RawDatabase>,
     pub(crate) api: Option<crate::api::RawApi>,
+    pub(crate) polling: Option<crate::polling::RawPolling>,
 }
 
 /// The `[pipeline]` table: Ceilometer's pipeline files.

@@ -17,6 +17,7 @@ mod files;
 mod notification;
 mod pipelines;
 mod plan;
+mod polling;
 mod sandbox;
 #[cfg(test)]
 mod tests;
@@ -28,6 +29,8 @@ mod tests_database;
 mod tests_notification;
 #[cfg(test)]
 mod tests_pipelines;
+#[cfg(test)]
+mod tests_polling;
 
 pub use agent_config::{ComponentSource, ComponentSpec};
 pub use api::{ApiConfig, DEFAULT_API_LISTEN, DEFAULT_RETURN_LIMIT};
@@ -42,6 +45,9 @@ pub use pipelines::{
     publisher_component, publisher_scheme, transformer_component,
 };
 pub use plan::{ConfigSource, Plan};
+pub use polling::{
+    DEFAULT_NAMESPACES, DEFAULT_POLLING_YAML, PollingAgentConfig, PollingOutput, local_host_name,
+};
 pub use sandbox::{RestartPolicy, Sandbox};
 
 /// The policy that ships with Nephometer, applied when no policy directory is given.

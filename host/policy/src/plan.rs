@@ -77,6 +77,8 @@ pub struct Plan {
     pub database: Option<crate::DatabaseConfig>,
     /// The REST API (`[api]`), if configured.
     pub api: Option<crate::ApiConfig>,
+    /// The polling agent (`[polling]`), if configured.
+    pub polling: Option<crate::PollingAgentConfig>,
 }
 
 struct ParsedPolicy<'a> {
@@ -217,6 +219,10 @@ impl Plan {
             .api
             .as_ref()
             .map(|table| crate::api::resolve(table, config, raw.database.is_some(), &mut errors));
+        let polling = raw
+            .polling
+            .as_ref()
+            .map(|table| crate::polling::resolve(table, config, base, &mut errors));
         let plan = Plan {
             config_file: config.path.clone(),
             policy_dir: None,
@@ -227,6 +233,7 @@ impl Plan {
             notification,
             database,
             api,
+            polling,
         };
         errors.dedup();
         errors.into_result(plan)

@@ -615,7 +615,7 @@ fn unknown_config_fields_are_located() {
     assert_eq!(
         errors("polices = \"p\"\n", &[]),
         "n.toml:1:1: unknown field `polices`, expected one of `policies`, `cache_dir`, \
-         `components`, `pipeline`, `publisher`, `transformers`, `notification`, `database`, `api`"
+         `components`, `pipeline`, `publisher`, `transformers`, `notification`, `database`, `api`, `polling`"
     );
     assert_eq!(
         errors(
