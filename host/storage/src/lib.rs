@@ -24,6 +24,7 @@ mod metadata;
 mod model;
 mod open;
 mod query;
+mod read_api;
 mod read_events;
 mod read_samples;
 mod stats;
@@ -41,6 +42,7 @@ pub use model::{
 };
 pub use open::{Options, sqlite_url};
 pub use query::{Filter, Op, Value};
+pub use read_api::SampleOrder;
 pub use stats::Aggregate;
 pub use sync::BlockingStorage;
 pub use time::Timestamp;

@@ -24,11 +24,11 @@ fn limit(sql: &mut Sql, limit: Option<u64>) {
     }
 }
 
-const SAMPLE_COLUMNS: &str = "SELECT s.message_id, m.name, m.type, m.unit, s.volume, r.user_id, \
+pub(crate) const SAMPLE_COLUMNS: &str = "SELECT s.message_id, m.name, m.type, m.unit, s.volume, r.user_id, \
      r.project_id, r.resource_id, r.source, s.ts, s.recorded_at, r.metadata, \
      s.message_signature, s.monotonic_time";
 
-fn sample_row(row: &Row) -> Result<Sample> {
+pub(crate) fn sample_row(row: &Row) -> Result<Sample> {
     Ok(Sample {
         message_id: row.text(0)?,
         name: row.text(1)?,
