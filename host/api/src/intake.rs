@@ -8,8 +8,8 @@ use serde_json::Value;
 /// the agent verifies their signature and runs them through
 /// `pipeline.yaml` like any other sample).
 ///
-/// `submit` is called on a blocking thread with every sample of one
-/// request; it either takes all of them or returns an error, which the
+/// `submit` is called on a plain thread (outside any async runtime, so it
+/// may block) with every sample of one request; it either takes all of them or returns an error, which the
 /// client gets as a 503.
 pub trait SampleIntake: Send + Sync {
     /// The secret the messages are signed with (`[publisher] telemetry_secret`).

@@ -50,6 +50,10 @@ pub(crate) fn run(args: &ConfigArgs) -> anyhow::Result<ExitCode> {
         ),
         None => None,
     };
+    let _api = match agent.current_plan() {
+        Some(plan) => crate::api_server::start(&plan, Arc::clone(&agent))?,
+        None => None,
+    };
     let _expirer = {
         let agent = Arc::clone(&agent);
         crate::expirer::start_periodic(Arc::new(move || agent.current_plan()))?

@@ -1,5 +1,6 @@
 //! `nephometer`: the Nephometer agent and its operator tools.
 
+mod api_server;
 mod client;
 mod commands;
 mod definitions_test;

@@ -64,6 +64,24 @@ pub(crate) async fn samples(
     Ok(json_list(samples.iter().map(render::old_sample).collect()))
 }
 
+/// Runs `work` on a thread of its own, outside the async runtime: the
+/// intake may block (the pipeline is synchronous and may itself run a
+/// runtime, as the database publisher does).
+async fn off_runtime<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let (send, receive) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("nepho-api-intake".into())
+        .spawn(move || {
+            let _ = send.send(work());
+        })
+        .map_err(|e| ApiError::internal(format!("cannot start the intake thread: {e}")))?;
+    receive
+        .await
+        .map_err(|_| ApiError::internal("the pipeline intake failed (it panicked)"))
+}
+
 /// `POST /v2/meters/{name}?direct=`: validates, signs and hands the samples
 /// to the pipeline (or, with `direct=true`, stores them in one transaction).
 pub(crate) async fn post(
@@ -88,9 +106,7 @@ pub(crate) async fn post(
     let intake = Arc::clone(&shared.intake);
     let secret = {
         let intake = Arc::clone(&intake);
-        tokio::task::spawn_blocking(move || intake.telemetry_secret())
-            .await
-            .map_err(|e| ApiError::internal(format!("the pipeline intake failed: {e}")))?
+        off_runtime(move || intake.telemetry_secret()).await?
     };
     let messages: Vec<serde_json::Value> = samples.iter().map(|s| s.message(&secret)).collect();
     if direct {
@@ -108,9 +124,8 @@ pub(crate) async fn post(
         shared.storage.record_samples(&records).await?;
     } else {
         let count = messages.len();
-        tokio::task::spawn_blocking(move || intake.submit(messages))
-            .await
-            .map_err(|e| ApiError::internal(format!("the pipeline intake failed: {e}")))?
+        off_runtime(move || intake.submit(messages))
+            .await?
             .map_err(|e| {
                 tracing::warn!("API: {count} posted samples not taken by the pipeline: {e}");
                 ApiError::unavailable(format!("The samples were not published: {e}"))

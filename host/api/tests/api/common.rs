@@ -59,6 +59,7 @@ roles = ["reader"]
 /// told to fail, to test that nothing is stored then.
 pub struct StoreIntake {
     storage: Storage,
+    handle: tokio::runtime::Handle,
     pub fail: AtomicBool,
     pub submitted: Mutex<Vec<Value>>,
 }
@@ -99,7 +100,7 @@ impl SampleIntake for StoreIntake {
             });
         }
         let storage = self.storage.clone();
-        tokio::runtime::Handle::current()
+        self.handle
             .block_on(storage.record_samples(&records))
             .map_err(|e| e.to_string())?;
         self.submitted.lock().unwrap().extend(messages);
@@ -202,6 +203,7 @@ impl Server {
         std::fs::write(&tokens_path, TOKENS).expect("write tokens");
         let intake = Arc::new(StoreIntake {
             storage: storage.clone(),
+            handle: runtime.handle().clone(),
             fail: AtomicBool::new(false),
             submitted: Mutex::new(Vec::new()),
         });
