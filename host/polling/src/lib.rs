@@ -11,6 +11,7 @@
 mod agent;
 pub mod compute;
 mod cycle_cache;
+pub mod local_host;
 mod notifier;
 pub mod pollster;
 mod registry;

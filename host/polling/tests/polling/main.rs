@@ -4,5 +4,6 @@
 
 mod compute;
 mod faults;
+mod host;
 mod notifier;
 mod support;
