@@ -2,7 +2,7 @@
 //! request, retries, SNMPv3 discovery and time synchronisation.
 
 use std::fmt;
-use std::net::ToSocketAddrs;
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
 use snmp2::{Error as WireError, SyncSession, v3};
@@ -133,11 +133,7 @@ impl SnmpClient {
     /// synchronises its clock, with the same timeout and retries).
     pub fn connect(target: &SnmpTarget, settings: ClientSettings) -> Result<SnmpClient, SnmpError> {
         let address = target.socket_address();
-        let resolved = address
-            .to_socket_addrs()
-            .map_err(|e| SnmpError::Address(format!("cannot resolve {address}: {e}")))?
-            .next()
-            .ok_or_else(|| SnmpError::Address(format!("{address} resolves to no address")))?;
+        let resolved = resolve(&address, settings.timeout * (settings.retries + 1))?;
         let timeout = Some(settings.timeout.max(Duration::from_millis(1)));
         let start_id = i32::try_from(std::process::id() & 0x3fff_ffff).unwrap_or(1);
         let (session, peer, v3) = match &target.security {
@@ -246,6 +242,30 @@ impl SnmpClient {
             }
             other => SnmpError::Protocol(format!("{}: {other}", self.peer)),
         }
+    }
+}
+
+/// Resolves `address` (`host:port`), giving up after `limit`: the system
+/// resolver has no deadline of its own, so it runs on a thread of its own
+/// (left to finish on its own if it hangs).
+fn resolve(address: &str, limit: Duration) -> Result<SocketAddr, SnmpError> {
+    if let Ok(ip) = address.parse::<SocketAddr>() {
+        return Ok(ip);
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let owned = address.to_owned();
+    std::thread::spawn(move || {
+        let _ = tx.send(owned.to_socket_addrs().map(|mut a| a.next()));
+    });
+    match rx.recv_timeout(limit.max(Duration::from_millis(100))) {
+        Ok(Ok(Some(addr))) => Ok(addr),
+        Ok(Ok(None)) => Err(SnmpError::Address(format!(
+            "{address} resolves to no address"
+        ))),
+        Ok(Err(e)) => Err(SnmpError::Address(format!("cannot resolve {address}: {e}"))),
+        Err(_) => Err(SnmpError::Address(format!(
+            "cannot resolve {address}: no answer from the resolver within {limit:?}"
+        ))),
     }
 }
 

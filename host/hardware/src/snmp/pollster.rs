@@ -21,6 +21,9 @@ const PARALLEL_READS: usize = 8;
 /// One host's read of this cycle, shared through the cycle cache.
 pub struct HostRead(pub Result<HostSnapshot, SnmpError>);
 
+/// Marks that one pollster of the cycle read a resource list's hosts.
+struct ReadAll;
+
 /// The cycle-cache key of a resource's read.
 pub fn cache_key(resource: &str) -> String {
     format!("nepho-hardware/snmp/{resource}")
@@ -113,7 +116,16 @@ impl Pollster for SnmpPollster {
                     .push(ResourceFailure::permanent(&resource.key, reason)),
             }
         }
-        self.read_uncached(cache, &targets);
+        // The first pollster of the cycle reads every host of these
+        // resources, in parallel; the others wait for it, then find them read.
+        let keys: Vec<&str> = targets.iter().map(|(r, _, _)| r.key.as_str()).collect();
+        cache.get_or_insert_with(
+            &format!("nepho-hardware/snmp-all/{}", keys.join(" ")),
+            || {
+                self.read_uncached(cache, &targets);
+                ReadAll
+            },
+        );
         for (resource, target, extra) in &targets {
             let read = cache.get_or_insert_with(&cache_key(&resource.key), || {
                 HostRead(read_host(target, &self.shared.plan, self.shared.settings))

@@ -230,8 +230,11 @@ fn one_read_per_host_per_cycle_shared_by_every_pollster() {
     let one_read = relay.requests();
     assert!(one_read > 0);
     let mut samples = first.samples;
+    let mut sequential = vec![1];
     for p in &pollsters[1..] {
-        samples.extend(p.poll(&cache, &resources).samples);
+        let polled = p.poll(&cache, &resources).samples;
+        sequential.push(polled.len());
+        samples.extend(polled);
     }
     assert_eq!(
         relay.requests(),
@@ -244,6 +247,21 @@ fn one_read_per_host_per_cycle_shared_by_every_pollster() {
     let polled = crate::cycle(&pollsters, &resources);
     assert!(polled.failures.is_empty(), "{:?}", polled.failures);
     assert_eq!(relay.requests(), 2 * one_read);
+
+    // The agent runs pollsters on threads of their own: still one read.
+    let cache = nepho_polling::CycleCache::new();
+    let counts: Vec<usize> = std::thread::scope(|s| {
+        let handles: Vec<_> = pollsters
+            .iter()
+            .map(|p| s.spawn(|| p.poll(&cache, &resources).samples.len()))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("no panic"))
+            .collect()
+    });
+    assert_eq!(counts, sequential);
+    assert_eq!(relay.requests(), 3 * one_read);
 }
 
 #[test]
