@@ -46,7 +46,8 @@ pub use pipelines::{
 };
 pub use plan::{ConfigSource, Plan};
 pub use polling::{
-    DEFAULT_NAMESPACES, DEFAULT_POLLING_YAML, PollingAgentConfig, PollingOutput, local_host_name,
+    DEFAULT_NAMESPACES, DEFAULT_POLLING_YAML, PollingAgentConfig, PollingHardware, PollingOutput,
+    local_host_name,
 };
 pub use sandbox::{RestartPolicy, Sandbox};
 

@@ -59,6 +59,20 @@ pub(crate) struct RawPolling {
     libvirt_open_timeout: Option<Spanned<i64>>,
     require_nova_metadata: Option<bool>,
     report_stopped_instance_metrics: Option<bool>,
+    snmp_definitions: Option<Spanned<String>>,
+    snmp_timeout_ms: Option<Spanned<i64>>,
+    snmp_retries: Option<Spanned<i64>>,
+    snmp_max_repetitions: Option<Spanned<i64>>,
+    ipmi_command: Option<Spanned<String>>,
+    ipmi_interface: Option<Spanned<String>>,
+    ipmi_host: Option<Spanned<String>>,
+    ipmi_port: Option<Spanned<i64>>,
+    ipmi_user: Option<Spanned<String>>,
+    ipmi_password: Option<String>,
+    ipmi_cipher_suite: Option<Spanned<i64>>,
+    ipmi_timeout_ms: Option<Spanned<i64>>,
+    ipmi_polling_retry: Option<i64>,
+    ipmi_node: Option<Spanned<String>>,
 }
 
 /// Where polled samples go.
@@ -103,6 +117,8 @@ pub struct PollingAgentConfig {
     pub require_nova_metadata: bool,
     /// Report a minimal set of meters for shut-off instances.
     pub report_stopped_instance_metrics: bool,
+    /// The SNMP and IPMI pollsters' keys (`snmp_*`, `ipmi_*`).
+    pub hardware: PollingHardware,
 }
 
 /// This machine's host name (Python's `socket.gethostname()`), else `localhost`.
@@ -135,6 +151,7 @@ impl Default for PollingAgentConfig {
             libvirt_open_timeout: Duration::from_secs(10),
             require_nova_metadata: false,
             report_stopped_instance_metrics: false,
+            hardware: PollingHardware::default(),
         }
     }
 }
@@ -296,15 +313,240 @@ pub(crate) fn resolve(
             )),
         }
     }
-    resolve_hardware(raw, config, &mut out, errors);
+    resolve_hardware(raw, config, base, &mut out.hardware, errors);
     out
 }
 
-/// The hardware pollsters' keys (added by nepho-hardware's engineer).
+/// The hardware pollsters' keys: what `nepho_hardware::HardwareConfig` is
+/// made of (its defaults, repeated here so that the policy crate needs no
+/// SNMP library).
+#[derive(Clone, PartialEq, Eq)]
+pub struct PollingHardware {
+    /// `snmp_definitions`: an operator's snmp.yaml (None: Ceilometer's, embedded).
+    pub snmp_definitions: Option<PathBuf>,
+    /// `snmp_timeout_ms` (1000).
+    pub snmp_timeout: Duration,
+    /// `snmp_retries` (2).
+    pub snmp_retries: u32,
+    /// `snmp_max_repetitions` (100).
+    pub snmp_max_repetitions: u32,
+    /// `ipmi_command` (`ipmitool`).
+    pub ipmi_command: PathBuf,
+    /// `ipmi_interface` (`-I`; None: ipmitool's in-band default).
+    pub ipmi_interface: Option<String>,
+    /// `ipmi_host` (`-H`).
+    pub ipmi_host: Option<String>,
+    /// `ipmi_port` (`-p`).
+    pub ipmi_port: Option<u16>,
+    /// `ipmi_user` (`-U`).
+    pub ipmi_user: Option<String>,
+    /// `ipmi_password` (given to ipmitool in its environment).
+    pub ipmi_password: Option<String>,
+    /// `ipmi_cipher_suite` (`-C`).
+    pub ipmi_cipher_suite: Option<u8>,
+    /// `ipmi_timeout_ms` (15000): one ipmitool run is killed after it.
+    pub ipmi_timeout: Duration,
+    /// `ipmi_polling_retry` (3): Ceilometer's `[ipmi] polling_retry`.
+    pub ipmi_polling_retry: i64,
+    /// `ipmi_node` (None: the `host` key's value).
+    pub ipmi_node: Option<String>,
+}
+
+impl Default for PollingHardware {
+    fn default() -> Self {
+        PollingHardware {
+            snmp_definitions: None,
+            snmp_timeout: Duration::from_millis(1000),
+            snmp_retries: 2,
+            snmp_max_repetitions: 100,
+            ipmi_command: PathBuf::from("ipmitool"),
+            ipmi_interface: None,
+            ipmi_host: None,
+            ipmi_port: None,
+            ipmi_user: None,
+            ipmi_password: None,
+            ipmi_cipher_suite: None,
+            ipmi_timeout: Duration::from_millis(15_000),
+            ipmi_polling_retry: 3,
+            ipmi_node: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for PollingHardware {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PollingHardware")
+            .field("snmp_definitions", &self.snmp_definitions)
+            .field("snmp_timeout", &self.snmp_timeout)
+            .field("snmp_retries", &self.snmp_retries)
+            .field("snmp_max_repetitions", &self.snmp_max_repetitions)
+            .field("ipmi_command", &self.ipmi_command)
+            .field("ipmi_interface", &self.ipmi_interface)
+            .field("ipmi_host", &self.ipmi_host)
+            .field("ipmi_port", &self.ipmi_port)
+            .field("ipmi_user", &self.ipmi_user)
+            .field("ipmi_password", &self.ipmi_password.as_ref().map(|_| "***"))
+            .field("ipmi_cipher_suite", &self.ipmi_cipher_suite)
+            .field("ipmi_timeout", &self.ipmi_timeout)
+            .field("ipmi_polling_retry", &self.ipmi_polling_retry)
+            .field("ipmi_node", &self.ipmi_node)
+            .finish()
+    }
+}
+
+/// The hardware pollsters' keys, checked; `base` is the configuration file's directory.
 fn resolve_hardware(
-    _raw: &RawPolling,
-    _config: &ConfigSource,
-    _out: &mut PollingAgentConfig,
-    _errors: &mut Diagnostics,
+    raw: &RawPolling,
+    config: &ConfigSource,
+    base: &Path,
+    out: &mut PollingHardware,
+    errors: &mut Diagnostics,
 ) {
+    let at = |span| Location::of_span(&config.path, &config.text, span);
+    let mut ranged = |value: &Option<Spanned<i64>>, key: &str, lo: i64, hi: i64| {
+        let v = value.as_ref()?;
+        if (lo..=hi).contains(v.get_ref()) {
+            Some(*v.get_ref())
+        } else {
+            errors.push(Diagnostic::new(
+                at(v.span()),
+                format!(
+                    "polling.{key} = {} is out of range ({lo} to {hi})",
+                    v.get_ref()
+                ),
+            ));
+            None
+        }
+    };
+    let as_u32 = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
+    let millis = |v: i64| Duration::from_millis(u64::try_from(v).unwrap_or(0));
+    if let Some(v) = ranged(&raw.snmp_timeout_ms, "snmp_timeout_ms", 1, 60_000) {
+        out.snmp_timeout = millis(v);
+    }
+    if let Some(v) = ranged(&raw.snmp_retries, "snmp_retries", 0, 10) {
+        out.snmp_retries = as_u32(v);
+    }
+    if let Some(v) = ranged(&raw.snmp_max_repetitions, "snmp_max_repetitions", 1, 1000) {
+        out.snmp_max_repetitions = as_u32(v);
+    }
+    if let Some(v) = ranged(&raw.ipmi_port, "ipmi_port", 1, 65_535) {
+        out.ipmi_port = u16::try_from(v).ok();
+    }
+    if let Some(v) = ranged(&raw.ipmi_cipher_suite, "ipmi_cipher_suite", 0, 17) {
+        out.ipmi_cipher_suite = u8::try_from(v).ok();
+    }
+    if let Some(v) = ranged(&raw.ipmi_timeout_ms, "ipmi_timeout_ms", 100, 600_000) {
+        out.ipmi_timeout = millis(v);
+    }
+    out.ipmi_polling_retry = raw.ipmi_polling_retry.unwrap_or(out.ipmi_polling_retry);
+    out.ipmi_password = raw.ipmi_password.clone();
+    // Words that become ipmitool arguments: not empty, no whitespace.
+    let mut word = |value: &Option<Spanned<String>>, key: &str| {
+        let v = value.as_ref()?;
+        let text = v.get_ref();
+        if text.is_empty() || text.chars().any(char::is_whitespace) {
+            errors.push(Diagnostic::new(
+                at(v.span()),
+                format!("polling.{key}: `{text}` must be one word (no spaces, not empty)"),
+            ));
+            None
+        } else {
+            Some(text.clone())
+        }
+    };
+    out.ipmi_interface = word(&raw.ipmi_interface, "ipmi_interface");
+    out.ipmi_host = word(&raw.ipmi_host, "ipmi_host");
+    out.ipmi_user = word(&raw.ipmi_user, "ipmi_user");
+    out.ipmi_node = word(&raw.ipmi_node, "ipmi_node");
+    if let Some(command) = word(&raw.ipmi_command, "ipmi_command") {
+        out.ipmi_command = PathBuf::from(command);
+    }
+    if let Some(file) = &raw.snmp_definitions {
+        let path = base.join(file.get_ref());
+        match std::fs::metadata(&path) {
+            Ok(m) if m.is_file() => out.snmp_definitions = Some(path),
+            Ok(_) => errors.push(Diagnostic::new(
+                at(file.span()),
+                format!("polling.snmp_definitions: {} is not a file", path.display()),
+            )),
+            Err(e) => errors.push(Diagnostic::new(
+                at(file.span()),
+                format!(
+                    "polling.snmp_definitions: cannot read {}: {e}",
+                    path.display()
+                ),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod hardware_tests {
+    use std::path::Path;
+    use std::time::Duration;
+
+    use crate::{ConfigSource, Plan};
+
+    fn resolve(dir: &Path, config: &str) -> Result<Plan, crate::Diagnostics> {
+        Plan::resolve(
+            &ConfigSource {
+                path: dir.join("n.toml"),
+                text: config.to_owned(),
+            },
+            &[ConfigSource::embedded("p.toml", crate::DEFAULT_POLICY)],
+        )
+    }
+
+    #[test]
+    fn every_hardware_key_is_read() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        std::fs::write(dir.path().join("snmp.yaml"), "metric: []\n").expect("written");
+        let config = "[polling]\nsnmp_definitions = \"snmp.yaml\"\nsnmp_timeout_ms = 250\n\
+                      snmp_retries = 0\nsnmp_max_repetitions = 20\nipmi_command = \"/usr/bin/ipmitool\"\n\
+                      ipmi_interface = \"lanplus\"\nipmi_host = \"10.0.0.9\"\nipmi_port = 6230\n\
+                      ipmi_user = \"admin\"\nipmi_password = \"s3cret pass\"\nipmi_cipher_suite = 3\n\
+                      ipmi_timeout_ms = 5000\nipmi_polling_retry = -1\nipmi_node = \"node-9\"\n";
+        let plan = resolve(dir.path(), config).expect("valid");
+        let h = plan.polling.expect("configured").hardware;
+        assert_eq!(h.snmp_definitions, Some(dir.path().join("snmp.yaml")));
+        assert_eq!(h.snmp_timeout, Duration::from_millis(250));
+        assert_eq!((h.snmp_retries, h.snmp_max_repetitions), (0, 20));
+        assert_eq!(h.ipmi_command, Path::new("/usr/bin/ipmitool"));
+        assert_eq!(h.ipmi_interface.as_deref(), Some("lanplus"));
+        assert_eq!(h.ipmi_host.as_deref(), Some("10.0.0.9"));
+        assert_eq!(h.ipmi_port, Some(6230));
+        assert_eq!(h.ipmi_user.as_deref(), Some("admin"));
+        assert_eq!(h.ipmi_password.as_deref(), Some("s3cret pass"));
+        assert_eq!(h.ipmi_cipher_suite, Some(3));
+        assert_eq!(h.ipmi_timeout, Duration::from_millis(5000));
+        assert_eq!(h.ipmi_polling_retry, -1);
+        assert_eq!(h.ipmi_node.as_deref(), Some("node-9"));
+        assert!(!format!("{h:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn hardware_key_errors_name_the_field_at_file_line_column() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let config = "[polling]\nsnmp_timeout_ms = 0\nsnmp_retries = 11\nipmi_port = 70000\n\
+                      ipmi_cipher_suite = 18\nipmi_timeout_ms = 1\nipmi_host = \"a b\"\n\
+                      snmp_definitions = \"missing.yaml\"\nsnmp_max_repetitions = 0\n";
+        let errors = resolve(dir.path(), config)
+            .expect_err("invalid")
+            .to_string();
+        for expected in [
+            "n.toml:2:19: polling.snmp_timeout_ms = 0 is out of range (1 to 60000)",
+            "n.toml:3:16: polling.snmp_retries = 11 is out of range (0 to 10)",
+            "n.toml:4:13: polling.ipmi_port = 70000 is out of range (1 to 65535)",
+            "n.toml:5:21: polling.ipmi_cipher_suite = 18 is out of range (0 to 17)",
+            "n.toml:6:19: polling.ipmi_timeout_ms = 1 is out of range (100 to 600000)",
+            "n.toml:7:13: polling.ipmi_host: `a b` must be one word",
+            "n.toml:8:20: polling.snmp_definitions: cannot read",
+            "n.toml:9:24: polling.snmp_max_repetitions = 0 is out of range (1 to 1000)",
+        ] {
+            assert!(
+                errors.contains(expected),
+                "missing `{expected}` in:\n{errors}"
+            );
+        }
+    }
 }
