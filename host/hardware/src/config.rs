@@ -101,6 +101,34 @@ impl Default for IpmiConfig {
     }
 }
 
+impl HardwareConfig {
+    /// The configuration the `[polling]` table's `snmp_*` and `ipmi_*` keys
+    /// give; `host` is the table's `host` (the IPMI node unless `ipmi_node`
+    /// names another).
+    pub fn from_polling(keys: &nepho_policy::PollingHardware, host: &str) -> HardwareConfig {
+        HardwareConfig {
+            snmp: SnmpConfig {
+                definitions: keys.snmp_definitions.clone(),
+                timeout: keys.snmp_timeout,
+                retries: keys.snmp_retries,
+                max_repetitions: keys.snmp_max_repetitions,
+            },
+            ipmi: IpmiConfig {
+                command: keys.ipmi_command.clone(),
+                interface: keys.ipmi_interface.clone(),
+                host: keys.ipmi_host.clone(),
+                port: keys.ipmi_port,
+                user: keys.ipmi_user.clone(),
+                password: keys.ipmi_password.clone(),
+                cipher_suite: keys.ipmi_cipher_suite,
+                timeout: keys.ipmi_timeout,
+                polling_retry: keys.ipmi_polling_retry,
+                node: keys.ipmi_node.clone().unwrap_or_else(|| host.to_owned()),
+            },
+        }
+    }
+}
+
 /// This machine's host name (Ceilometer's `[DEFAULT] host` default,
 /// `socket.gethostname()`), or `localhost` when it cannot be read.
 pub fn local_hostname() -> String {
@@ -110,4 +138,59 @@ pub fn local_hostname() -> String {
         .map(|h| h.trim().to_owned())
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "localhost".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_polling_tables_defaults_are_the_pollsters_defaults() {
+        let from_table =
+            HardwareConfig::from_polling(&nepho_policy::PollingHardware::default(), "n1");
+        let mut expected = HardwareConfig::default();
+        expected.ipmi.node = "n1".to_owned();
+        assert_eq!(from_table, expected);
+    }
+
+    #[test]
+    fn every_key_reaches_the_pollsters() {
+        let keys = nepho_policy::PollingHardware {
+            snmp_definitions: Some(PathBuf::from("/etc/nephometer/snmp.yaml")),
+            snmp_timeout: Duration::from_millis(250),
+            snmp_retries: 0,
+            snmp_max_repetitions: 20,
+            ipmi_command: PathBuf::from("/opt/ipmitool"),
+            ipmi_interface: Some("lanplus".into()),
+            ipmi_host: Some("10.0.0.9".into()),
+            ipmi_port: Some(6230),
+            ipmi_user: Some("admin".into()),
+            ipmi_password: Some("pw".into()),
+            ipmi_cipher_suite: Some(3),
+            ipmi_timeout: Duration::from_secs(5),
+            ipmi_polling_retry: -1,
+            ipmi_node: Some("bmc-9".into()),
+        };
+        let c = HardwareConfig::from_polling(&keys, "n1");
+        assert_eq!(c.snmp.definitions, keys.snmp_definitions);
+        assert_eq!(
+            (c.snmp.timeout, c.snmp.retries, c.snmp.max_repetitions),
+            (Duration::from_millis(250), 0, 20)
+        );
+        assert_eq!(c.ipmi.command, PathBuf::from("/opt/ipmitool"));
+        assert_eq!(c.ipmi.interface.as_deref(), Some("lanplus"));
+        assert_eq!(
+            (c.ipmi.host.as_deref(), c.ipmi.port),
+            (Some("10.0.0.9"), Some(6230))
+        );
+        assert_eq!(
+            (c.ipmi.user.as_deref(), c.ipmi.password.as_deref()),
+            (Some("admin"), Some("pw"))
+        );
+        assert_eq!(
+            (c.ipmi.cipher_suite, c.ipmi.timeout, c.ipmi.polling_retry),
+            (Some(3), Duration::from_secs(5), -1)
+        );
+        assert_eq!(c.ipmi.node, "bmc-9");
+    }
 }
