@@ -54,6 +54,7 @@ pub(crate) fn run(args: &ConfigArgs) -> anyhow::Result<ExitCode> {
         Some(plan) => crate::api_server::start(&plan, Arc::clone(&agent))?,
         None => None,
     };
+    let _polling = crate::polling::start_in_run(&agent)?;
     let _expirer = {
         let agent = Arc::clone(&agent);
         crate::expirer::start_periodic(Arc::new(move || agent.current_plan()))?

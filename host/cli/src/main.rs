@@ -6,6 +6,7 @@ mod commands;
 mod definitions_test;
 mod doctor;
 mod expirer;
+mod polling;
 mod replay;
 mod setup;
 
@@ -63,6 +64,10 @@ enum Command {
     /// notifications from being metered (unconsumed topics, unbound
     /// exchanges, dead-lettered messages) and what to change.
     Doctor(doctor::DoctorArgs),
+    /// Run the polling agent (Ceilometer's ceilometer-polling): the pollsters
+    /// of the namespaces on polling.yaml's sources, samples sent to RabbitMQ
+    /// as telemetry.polling notifications.
+    Polling(polling::PollingArgs),
     /// Remove samples and events older than `[database]` metering_time_to_live
     /// and event_time_to_live (Ceilometer's ceilometer-expirer), once.
     Expirer(ConfigArgs),
@@ -128,6 +133,7 @@ fn main() -> ExitCode {
         Command::Pipeline(PipelineCommand::Replay(args)) => replay::run(&args),
         Command::Doctor(args) => doctor::run(&args),
         Command::Expirer(args) => expirer::run(&args),
+        Command::Polling(args) => polling::run(&args),
         Command::SampleCreate(args) => client::sample_create(&args),
         Command::SampleList(args) => client::sample_list(&args),
         Command::MeterList(args) => client::meter_list(&args),
