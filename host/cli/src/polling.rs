@@ -41,8 +41,7 @@ pub(crate) fn registry(config: &PollingAgentConfig) -> Registry {
     options.report_stopped_instance_metrics = config.report_stopped_instance_metrics;
     compute::register(&mut registry, &options);
     local_host::register(&mut registry, &config.host);
-    let mut hardware = nepho_hardware::HardwareConfig::default();
-    hardware.ipmi.node = config.host.clone();
+    let hardware = nepho_hardware::HardwareConfig::from_polling(&config.hardware, &config.host);
     nepho_hardware::register(&mut registry, &hardware);
     registry
 }
