@@ -49,30 +49,30 @@ pub(crate) fn registry(config: &PollingAgentConfig) -> Registry {
 /// Hands polled samples to this process's sample pipelines.
 struct PipelineSink(Arc<nepho_flow::Agent>);
 
-fn owned(sample: &Sample) -> OwnedSample {
+fn owned(sample: Sample) -> OwnedSample {
     OwnedSample {
-        name: sample.name.clone(),
+        name: sample.name,
         meter_type: match sample.sample_type {
             SampleType::Gauge => MeterType::Gauge,
             SampleType::Delta => MeterType::Delta,
             SampleType::Cumulative => MeterType::Cumulative,
         },
-        unit: sample.unit.clone(),
+        unit: sample.unit,
         volume: sample.volume,
-        user_id: sample.user_id.clone(),
-        project_id: sample.project_id.clone(),
-        resource_id: sample.resource_id.clone(),
-        timestamp: sample.timestamp.clone(),
-        resource_metadata: serde_json::Value::Object(sample.resource_metadata.clone()).to_string(),
-        source: sample.source.clone(),
-        id: sample.id.clone(),
+        user_id: sample.user_id,
+        project_id: sample.project_id,
+        resource_id: sample.resource_id,
+        timestamp: sample.timestamp,
+        resource_metadata: serde_json::Value::Object(sample.resource_metadata).to_string(),
+        source: sample.source,
+        id: sample.id,
         monotonic_time: sample.monotonic_time,
     }
 }
 
 impl SampleSink for PipelineSink {
-    fn publish(&self, samples: &[Sample]) -> Result<(), String> {
-        let owned: Vec<OwnedSample> = samples.iter().map(owned).collect();
+    fn publish(&self, samples: Vec<Sample>) -> Result<(), String> {
+        let owned: Vec<OwnedSample> = samples.into_iter().map(owned).collect();
         self.0
             .publish_samples(&SampleBatch::from_samples(&owned))
             .map_err(|failures| {
@@ -208,7 +208,7 @@ mod tests {
             id: "id-1".into(),
             monotonic_time: Some(3.5),
         };
-        let o = owned(&sample);
+        let o = owned(sample);
         assert_eq!(o.meter_type, MeterType::Cumulative);
         assert_eq!(o.resource_metadata, r#"{"cpu_number":2}"#);
         assert_eq!((o.id.as_str(), o.monotonic_time), ("id-1", Some(3.5)));
@@ -227,7 +227,7 @@ mod tests {
 
     struct PipelineSinkless;
     impl SampleSink for PipelineSinkless {
-        fn publish(&self, _: &[Sample]) -> Result<(), String> {
+        fn publish(&self, _: Vec<Sample>) -> Result<(), String> {
             Ok(())
         }
     }

@@ -19,18 +19,19 @@ use nepho_polling::{COMPUTE, PollingAgent, Registry, Sample, SampleSink};
 struct Count(AtomicUsize, bool);
 
 impl SampleSink for Count {
-    fn publish(&self, samples: &[Sample]) -> Result<(), String> {
+    fn publish(&self, samples: Vec<Sample>) -> Result<(), String> {
         if !self.1 {
             self.0.fetch_add(samples.len(), Ordering::Relaxed);
             return Ok(());
         }
+        let len = samples.len();
         let messages: Vec<serde_json::Value> = samples
-            .iter()
-            .map(|s| s.meter_message("bench-secret"))
+            .into_iter()
+            .map(|s| s.into_meter_message("bench-secret"))
             .collect();
         let body = serde_json::json!({"samples": messages}).to_string();
         std::hint::black_box(body);
-        self.0.fetch_add(samples.len(), Ordering::Relaxed);
+        self.0.fetch_add(len, Ordering::Relaxed);
         Ok(())
     }
 }

@@ -73,10 +73,10 @@ impl NotifierSink {
     }
 
     /// The deliveries of one batch: one notification per topic.
-    fn deliveries(&self, samples: &[Sample]) -> Vec<Delivery> {
+    fn deliveries(&self, samples: Vec<Sample>) -> Vec<Delivery> {
         let messages: Vec<Value> = samples
-            .iter()
-            .map(|s| s.meter_message(&self.secret))
+            .into_iter()
+            .map(|s| s.into_meter_message(&self.secret))
             .collect();
         let mut payload = Map::new();
         payload.insert("samples".into(), Value::Array(messages));
@@ -112,7 +112,7 @@ impl NotifierSink {
 }
 
 impl SampleSink for NotifierSink {
-    fn publish(&self, samples: &[Sample]) -> Result<(), String> {
+    fn publish(&self, samples: Vec<Sample>) -> Result<(), String> {
         if samples.is_empty() {
             return Ok(());
         }

@@ -56,30 +56,32 @@ impl Sample {
     /// Ceilometer's `meter_message_from_counter`: the wire form, signed with
     /// `secret` (`message_signature`; empty when the secret is empty).
     pub fn meter_message(&self, secret: &str) -> Value {
-        let text = |s: &Option<String>| s.clone().map_or(Value::Null, Value::String);
+        self.clone().into_meter_message(secret)
+    }
+
+    /// [`Sample::meter_message`], moving the sample's fields into the message.
+    pub fn into_meter_message(self, secret: &str) -> Value {
+        let text = |s: Option<String>| s.map_or(Value::Null, Value::String);
         let mut m = Map::new();
-        m.insert("source".into(), Value::String(self.source.clone()));
-        m.insert("counter_name".into(), Value::String(self.name.clone()));
+        m.insert("source".into(), Value::String(self.source));
+        m.insert("counter_name".into(), Value::String(self.name));
         m.insert(
             "counter_type".into(),
             Value::String(self.sample_type.as_str().to_owned()),
         );
-        m.insert("counter_unit".into(), Value::String(self.unit.clone()));
+        m.insert("counter_unit".into(), Value::String(self.unit));
         m.insert("counter_volume".into(), volume_json(self.volume));
-        m.insert("user_id".into(), text(&self.user_id));
+        m.insert("user_id".into(), text(self.user_id));
         m.insert("user_name".into(), Value::Null);
-        m.insert("project_id".into(), text(&self.project_id));
+        m.insert("project_id".into(), text(self.project_id));
         m.insert("project_name".into(), Value::Null);
-        m.insert(
-            "resource_id".into(),
-            Value::String(self.resource_id.clone()),
-        );
-        m.insert("timestamp".into(), Value::String(self.timestamp.clone()));
+        m.insert("resource_id".into(), Value::String(self.resource_id));
+        m.insert("timestamp".into(), Value::String(self.timestamp));
         m.insert(
             "resource_metadata".into(),
-            Value::Object(self.resource_metadata.clone()),
+            Value::Object(self.resource_metadata),
         );
-        m.insert("message_id".into(), Value::String(self.id.clone()));
+        m.insert("message_id".into(), Value::String(self.id));
         m.insert(
             "monotonic_time".into(),
             self.monotonic_time

@@ -11,5 +11,5 @@ use crate::Sample;
 pub trait SampleSink: Send + Sync {
     /// Sends one batch; an error is logged by the agent and the batch is
     /// not retried by it (a sink that buffers does so itself).
-    fn publish(&self, samples: &[Sample]) -> Result<(), String>;
+    fn publish(&self, samples: Vec<Sample>) -> Result<(), String>;
 }

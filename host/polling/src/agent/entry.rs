@@ -148,10 +148,13 @@ impl Entry {
             shared.batch_size
         };
         let mut sent = 0;
-        for batch in samples.chunks(chunk) {
+        let mut samples = samples.into_iter().peekable();
+        while samples.peek().is_some() {
+            let batch: Vec<Sample> = samples.by_ref().take(chunk).collect();
+            let len = batch.len();
             match shared.sink.publish(batch) {
                 Ok(()) => {
-                    sent += batch.len();
+                    sent += len;
                     if self.sink_log.ok("sink") {
                         tracing::info!(
                             pollster = self.pollster.name(),
@@ -161,7 +164,7 @@ impl Entry {
                 }
                 Err(error) => {
                     if self.sink_log.problem("sink", &error) {
-                        tracing::warn!(pollster = self.pollster.name(), %error, samples = batch.len(), "could not send polled samples");
+                        tracing::warn!(pollster = self.pollster.name(), %error, samples = len, "could not send polled samples");
                     }
                 }
             }

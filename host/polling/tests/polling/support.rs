@@ -100,8 +100,8 @@ impl Capture {
 }
 
 impl SampleSink for Capture {
-    fn publish(&self, samples: &[Sample]) -> Result<(), String> {
-        self.batches.lock().unwrap().push(samples.to_vec());
+    fn publish(&self, samples: Vec<Sample>) -> Result<(), String> {
+        self.batches.lock().unwrap().push(samples);
         Ok(())
     }
 }
