@@ -81,12 +81,6 @@ fn to_array(values: Vec<Arg>) -> Arg {
                 .map(|a| if let Arg::Float(v) = a { v } else { 0.0 })
                 .collect(),
         ),
-        Some(Arg::OptFloat(_)) => Arg::OptFloatArr(
-            values
-                .into_iter()
-                .map(|a| if let Arg::OptFloat(v) = a { v } else { None })
-                .collect(),
-        ),
         Some(Arg::Bool(_)) => Arg::BoolArr(
             values
                 .into_iter()

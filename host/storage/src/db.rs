@@ -26,14 +26,12 @@ pub(crate) enum Arg {
     OptText(Option<String>),
     Int(i64),
     Float(f64),
-    OptFloat(Option<f64>),
     Bool(bool),
     // PostgreSQL arrays, for UNNEST.
     TextArr(Vec<String>),
     OptTextArr(Vec<Option<String>>),
     IntArr(Vec<i64>),
     FloatArr(Vec<f64>),
-    OptFloatArr(Vec<Option<f64>>),
     BoolArr(Vec<bool>),
 }
 
@@ -87,6 +85,40 @@ pub(crate) enum Cell {
 pub(crate) struct Row(pub Vec<Cell>);
 
 impl Row {
+    /// Orders rows by their first `n` cells: nulls first, numbers by
+    /// value, text bytewise.
+    pub fn cmp_prefix(&self, other: &Row, n: usize) -> std::cmp::Ordering {
+        use std::cmp::Ordering;
+        fn rank(c: &Cell) -> u8 {
+            match c {
+                Cell::Null => 0,
+                Cell::Bool(_) | Cell::Int(_) | Cell::Float(_) => 1,
+                Cell::Text(_) => 2,
+            }
+        }
+        fn number(c: &Cell) -> f64 {
+            match c {
+                Cell::Int(v) => *v as f64,
+                Cell::Float(v) => *v,
+                Cell::Bool(b) => f64::from(u8::from(*b)),
+                _ => 0.0,
+            }
+        }
+        for i in 0..n {
+            let (a, b) = (self.cell(i), other.cell(i));
+            let o = match (a, b) {
+                (Cell::Int(x), Cell::Int(y)) => x.cmp(y),
+                (Cell::Text(x), Cell::Text(y)) => x.as_bytes().cmp(y.as_bytes()),
+                _ if rank(a) != rank(b) => rank(a).cmp(&rank(b)),
+                _ => number(a).total_cmp(&number(b)),
+            };
+            if o != Ordering::Equal {
+                return o;
+            }
+        }
+        Ordering::Equal
+    }
+
     fn cell(&self, i: usize) -> &Cell {
         self.0.get(i).unwrap_or(&Cell::Null)
     }
@@ -123,6 +155,14 @@ impl Row {
         }
     }
 
+    /// [`Row::opt_text`], moving the text out of the row.
+    pub fn take_opt_text(&mut self, i: usize) -> Result<Option<String>> {
+        match self.0.get_mut(i) {
+            Some(Cell::Text(s)) => Ok(Some(std::mem::take(s))),
+            _ => self.opt_text(i),
+        }
+    }
+
     pub fn text(&self, i: usize) -> Result<String> {
         self.opt_text(i)?
             .ok_or_else(|| Error::Database(format!("column {i}: unexpected null")))
@@ -147,13 +187,14 @@ fn pg_row(row: &PgRow) -> Result<Row> {
             cells.push(Cell::Null);
             continue;
         }
+        // The column's type was just read: decode without checking it again.
         let cell = match col.type_info().name() {
-            "INT8" => Cell::Int(row.try_get::<i64, _>(i)?),
-            "INT4" => Cell::Int(i64::from(row.try_get::<i32, _>(i)?)),
-            "INT2" => Cell::Int(i64::from(row.try_get::<i16, _>(i)?)),
-            "FLOAT8" => Cell::Float(row.try_get::<f64, _>(i)?),
-            "FLOAT4" => Cell::Float(f64::from(row.try_get::<f32, _>(i)?)),
-            "BOOL" => Cell::Bool(row.try_get::<bool, _>(i)?),
+            "INT8" => Cell::Int(row.try_get_unchecked::<i64, _>(i)?),
+            "INT4" => Cell::Int(i64::from(row.try_get_unchecked::<i32, _>(i)?)),
+            "INT2" => Cell::Int(i64::from(row.try_get_unchecked::<i16, _>(i)?)),
+            "FLOAT8" => Cell::Float(row.try_get_unchecked::<f64, _>(i)?),
+            "FLOAT4" => Cell::Float(f64::from(row.try_get_unchecked::<f32, _>(i)?)),
+            "BOOL" => Cell::Bool(row.try_get_unchecked::<bool, _>(i)?),
             _ => Cell::Text(row.try_get::<String, _>(i)?),
         };
         cells.push(cell);
@@ -169,10 +210,15 @@ fn sqlite_row(row: &SqliteRow) -> Result<Row> {
             cells.push(Cell::Null);
             continue;
         }
-        let kind = raw.type_info().name().to_string();
-        let cell = match kind.as_str() {
-            "INTEGER" | "BOOLEAN" => Cell::Int(row.try_get::<i64, _>(i)?),
-            "REAL" => Cell::Float(row.try_get::<f64, _>(i)?),
+        // The value's own storage class (no copy of its name).
+        let kind = match raw.type_info().name() {
+            "INTEGER" | "BOOLEAN" => 0,
+            "REAL" => 1,
+            _ => 2,
+        };
+        let cell = match kind {
+            0 => Cell::Int(row.try_get_unchecked::<i64, _>(i)?),
+            1 => Cell::Float(row.try_get_unchecked::<f64, _>(i)?),
             _ => Cell::Text(row.try_get::<String, _>(i)?),
         };
         cells.push(cell);
@@ -188,13 +234,11 @@ fn pg_query(sql: &Sql) -> Query<'_, Postgres, PgArguments> {
             Arg::OptText(s) => q.bind(s.as_deref()),
             Arg::Int(v) => q.bind(*v),
             Arg::Float(v) => q.bind(*v),
-            Arg::OptFloat(v) => q.bind(*v),
             Arg::Bool(v) => q.bind(*v),
             Arg::TextArr(v) => q.bind(v.as_slice()),
             Arg::OptTextArr(v) => q.bind(v.as_slice()),
             Arg::IntArr(v) => q.bind(v.as_slice()),
             Arg::FloatArr(v) => q.bind(v.as_slice()),
-            Arg::OptFloatArr(v) => q.bind(v.as_slice()),
             Arg::BoolArr(v) => q.bind(v.as_slice()),
         };
     }
@@ -209,7 +253,6 @@ fn sqlite_query(sql: &Sql) -> Result<Query<'_, Sqlite, SqliteArguments<'_>>> {
             Arg::OptText(s) => q.bind(s.as_deref()),
             Arg::Int(v) => q.bind(*v),
             Arg::Float(v) => q.bind(*v),
-            Arg::OptFloat(v) => q.bind(*v),
             Arg::Bool(v) => q.bind(*v),
             _ => return Err(Error::Database("array argument on SQLite".into())),
         };
@@ -256,6 +299,15 @@ impl Pool {
         })
     }
 
+    /// A transaction opened with a statement of its own per backend (for
+    /// example `BEGIN IMMEDIATE`, or `BEGIN` followed by taking a lock).
+    pub async fn begin_with(&self, sqlite: &'static str, postgres: &'static str) -> Result<Tx> {
+        Ok(match self {
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with(sqlite).await?),
+            Pool::Postgres(p) => Tx::Postgres(p.begin_with(postgres).await?),
+        })
+    }
+
     pub async fn close(&self) {
         match self {
             Pool::Sqlite(p) => p.close().await,
@@ -293,6 +345,29 @@ impl Tx {
             Tx::Sqlite(t) => sqlite_query(sql)?.execute(&mut **t).await?.rows_affected(),
             Tx::Postgres(t) => pg_query(sql).execute(&mut **t).await?.rows_affected(),
         })
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Tx::Sqlite(_) => Dialect::Sqlite,
+            Tx::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// The PostgreSQL connection, for statements that bind borrowed data.
+    pub fn postgres(&mut self) -> Option<&mut sqlx::PgConnection> {
+        match self {
+            Tx::Postgres(t) => Some(&mut **t),
+            Tx::Sqlite(_) => None,
+        }
+    }
+
+    /// The SQLite connection, for statements that bind borrowed data.
+    pub fn sqlite(&mut self) -> Option<&mut sqlx::SqliteConnection> {
+        match self {
+            Tx::Sqlite(t) => Some(&mut **t),
+            Tx::Postgres(_) => None,
+        }
     }
 
     pub async fn commit(self) -> Result<()> {

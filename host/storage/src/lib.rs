@@ -20,6 +20,8 @@ mod compile;
 mod db;
 mod error;
 mod expire;
+mod insert_samples;
+mod locks;
 mod metadata;
 mod model;
 mod open;
@@ -27,7 +29,11 @@ mod query;
 mod read_api;
 mod read_events;
 mod read_samples;
+mod rollup;
+mod rollup_plan;
+mod sample_key;
 mod stats;
+mod stats_sql;
 mod sync;
 mod time;
 mod write_events;
@@ -52,6 +58,8 @@ pub use time::Timestamp;
 pub struct Storage {
     pool: db::Pool,
     ids: std::sync::Arc<write_samples::IdCache>,
+    rollups: std::sync::Arc<rollup::Maintenance>,
+    options: Options,
 }
 
 /// Which backend a [`Storage`] uses.
@@ -77,6 +85,8 @@ impl Storage {
         Ok(Storage {
             pool: open::connect(url, options).await?,
             ids: Default::default(),
+            rollups: Default::default(),
+            options: options.clone(),
         })
     }
 
@@ -92,7 +102,8 @@ impl Storage {
     /// returns how many were new (ids already stored are skipped). One
     /// invalid record refuses the whole batch with [`Error::InvalidRecord`].
     pub async fn record_samples(&self, samples: &[StoredSample]) -> Result<usize> {
-        write_samples::record_samples(&self.pool, &self.ids, samples).await
+        let durable = !self.options.asynchronous_commit;
+        write_samples::record_samples(&self.pool, &self.ids, &self.rollups, durable, samples).await
     }
 
     /// Stores a batch of events in one transaction; returns how many were new.
@@ -154,7 +165,23 @@ impl Storage {
         groupby: &[String],
         aggregates: &[Aggregate],
     ) -> Result<Vec<Statistics>> {
-        stats::statistics(&self.pool, filter, period, groupby, aggregates).await
+        stats::statistics(
+            &self.pool,
+            filter,
+            period,
+            groupby,
+            aggregates,
+            self.options.rollup_statistics,
+        )
+        .await
+    }
+
+    /// Brings the rollup table up to date with every sample stored so far.
+    /// Writes do this themselves every 50,000 samples or so; call it after
+    /// a bulk load, or periodically, so statistics read as few samples as
+    /// possible.
+    pub async fn refresh_rollups(&self) -> Result<()> {
+        rollup::catch_up(&self.pool).await
     }
 
     /// Events matching `filter`, oldest first.

@@ -22,6 +22,16 @@ pub struct Options {
     /// How long to wait for a connection before failing with a retryable
     /// [`Error::Unavailable`].
     pub connect_timeout: Duration,
+    /// Answer statistics from the rollup table where that is exact (the
+    /// default); `false` always reads the samples table.
+    pub rollup_statistics: bool,
+    /// PostgreSQL: commit sample batches without waiting for the write-ahead
+    /// log to reach disk (`SET LOCAL synchronous_commit = off`). Faster with
+    /// few writers, but a server crash loses the batches of the last moments
+    /// (up to three times `wal_writer_delay`, 600 ms by default) although
+    /// they were reported stored, and the sender will not resend them.
+    /// Off by default; the database stays consistent either way.
+    pub asynchronous_commit: bool,
 }
 
 impl Default for Options {
@@ -29,6 +39,8 @@ impl Default for Options {
         Options {
             max_connections: 4,
             connect_timeout: Duration::from_secs(5),
+            rollup_statistics: true,
+            asynchronous_commit: false,
         }
     }
 }
@@ -133,16 +145,30 @@ pub(crate) async fn connect(url: &str, options: &Options) -> Result<Pool> {
     Ok(pool)
 }
 
-const SQLITE: &[(i64, &str, &str)] = &[(
-    1,
-    "schema",
-    include_str!("../migrations/sqlite/0001_schema.sql"),
-)];
-const POSTGRES: &[(i64, &str, &str)] = &[(
-    1,
-    "schema",
-    include_str!("../migrations/postgres/0001_schema.sql"),
-)];
+const SQLITE: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "schema",
+        include_str!("../migrations/sqlite/0001_schema.sql"),
+    ),
+    (
+        2,
+        "rollups",
+        include_str!("../migrations/sqlite/0002_rollups.sql"),
+    ),
+];
+const POSTGRES: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "schema",
+        include_str!("../migrations/postgres/0001_schema.sql"),
+    ),
+    (
+        2,
+        "rollups",
+        include_str!("../migrations/postgres/0002_rollups.sql"),
+    ),
+];
 
 fn migrator(list: &[(i64, &'static str, &'static str)]) -> Migrator {
     let migrations: Vec<Migration> = list

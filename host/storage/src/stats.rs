@@ -1,6 +1,9 @@
 //! Statistics (Ceilometer's `get_meter_statistics`, sqlalchemy driver), in
 //! one grouped query: rows grouped by period bucket, unit and the groupby
-//! fields.
+//! fields. Where the rollups can answer exactly (`rollup_plan.rs`), whole
+//! 300-second cells come from `sample_rollups` and the rest from `samples`
+//! (`stats_sql.rs`), read in one snapshot with the rollup watermark;
+//! otherwise everything comes from `samples`.
 //!
 //! Periods follow Ceilometer's `iter_period`: buckets start at the query's
 //! lower timestamp bound (or the first matching sample) and step `period`
@@ -8,16 +11,20 @@
 //! the query's upper bound (or the last matching sample), and only buckets
 //! with samples are returned. As upstream, without an upper bound a sample
 //! exactly at `start + n * period` falls outside the last bucket (and a
-//! single sample timestamp gives no bucket at all).
+//! single sample timestamp gives no bucket at all). Rows are ordered by
+//! period, unit and groupby values (text compared bytewise, a missing
+//! value first), the same on both backends.
 
 use std::collections::BTreeMap;
 
 use crate::compile::sample_condition;
-use crate::db::{Arg, Dialect, Pool, Sql};
+use crate::db::{Pool, Row, Sql, Tx};
 use crate::error::{Error, Result};
+use crate::locks;
 use crate::model::Statistics;
 use crate::query::Filter;
-use crate::read_samples::FROM_SAMPLES;
+use crate::rollup_plan::{Plan, plan};
+use crate::stats_sql::{Group, Query, Spread};
 use crate::time::Timestamp;
 
 /// A selectable aggregate (`aggregate.func` / `aggregate.param`).
@@ -86,12 +93,6 @@ impl Aggregate {
     }
 }
 
-/// A groupby field as a column expression of the base query.
-enum Group {
-    Column(&'static str),
-    Metadata(String),
-}
-
 fn group(field: &str) -> Result<Group> {
     Ok(match field {
         "user_id" => Group::Column("r.user_id"),
@@ -115,13 +116,23 @@ fn group(field: &str) -> Result<Group> {
     })
 }
 
-/// Computes statistics; see the module documentation.
+/// `BEGIN` of the read transaction on PostgreSQL: one snapshot for the
+/// watermark and the queries; plans made for the actual bounds and
+/// watermark (a cached generic plan cannot know that `id > watermark` is a
+/// handful of rows); and memory enough to group a few hundred thousand
+/// rows without spilling to disk (the server default is 4 MB).
+const PG_BEGIN_READ: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; \
+     SET LOCAL plan_cache_mode = force_custom_plan; SET LOCAL work_mem = '64MB'";
+
+/// Computes statistics; see the module documentation. `rollups`: read
+/// rollups where they answer exactly.
 pub(crate) async fn statistics(
     pool: &Pool,
     filter: &Filter,
     period: Option<u64>,
     groupby: &[String],
     aggregates: &[Aggregate],
+    rollups: bool,
 ) -> Result<Vec<Statistics>> {
     let d = pool.dialect();
     let mut fields: Vec<String> = Vec::new();
@@ -141,24 +152,25 @@ pub(crate) async fn statistics(
         ),
         None => None,
     };
+    // Unknown fields and bad values are errors whichever way is read.
+    sample_condition(&mut Sql::new(d), filter)?;
 
-    // Bucket range, as iter_period.
-    let mut range: Option<(i64, i64)> = None; // (start, exclusive end)
+    let mut tx = pool.begin_with("BEGIN", PG_BEGIN_READ).await?;
+    let watermark = if rollups {
+        Some(locks::watermark(&mut tx).await?)
+    } else {
+        None
+    };
+
+    // Periods, as iter_period: (start, length, exclusive end).
+    let mut periods = None;
     if let Some(pus) = period_us {
         let (lo, hi) = filter.time_bounds("timestamp");
         let (start, end) = match (lo, hi) {
             (Some(s), Some(e)) => (s.micros(), e.micros()),
             _ => {
-                let mut sql = Sql::new(d);
-                sql.push("SELECT min(s.ts), max(s.ts)")
-                    .push(FROM_SAMPLES)
-                    .push("WHERE ");
-                sample_condition(&mut sql, filter)?;
-                let rows = pool.fetch(&sql).await?;
-                let Some(row) = rows.first() else {
-                    return Ok(Vec::new());
-                };
-                let (Some(min), Some(max)) = (row.opt_int(0)?, row.opt_int(1)?) else {
+                let Some((min, max)) = span(&mut tx, filter, watermark).await? else {
+                    tx.commit().await?;
                     return Ok(Vec::new());
                 };
                 (
@@ -168,187 +180,167 @@ pub(crate) async fn statistics(
             }
         };
         if end <= start {
+            tx.commit().await?;
             return Ok(Vec::new());
         }
         let n = (end - start + pus - 1) / pus;
-        range = Some((start, start.saturating_add(n.saturating_mul(pus))));
+        periods = Some((start, pus, start.saturating_add(n.saturating_mul(pus))));
     }
 
     let stddev = aggregates.contains(&Aggregate::Stddev);
-    let two_pass = stddev && d == Dialect::Sqlite;
-    let mut sql = Sql::new(d);
-    sql.push("WITH base AS (SELECT ");
-    match (range, period_us) {
-        (Some((start, _)), Some(pus)) => {
-            sql.push("(s.ts - ")
-                .bind(Arg::Int(start))
-                .push(") / ")
-                .bind(Arg::Int(pus));
-        }
-        _ => {
-            sql.push("0");
-        }
-    }
-    sql.push(" AS b, m.unit AS unit");
-    for (i, g) in groups.iter().enumerate() {
-        match g {
-            Group::Column(c) => sql.push(&format!(", {c} AS g{i}")),
-            Group::Metadata(_) => sql.push(&format!(", mg{i}.value AS g{i}")),
-        };
-    }
-    sql.push(
-        ", s.ts AS ts, s.volume AS v, r.resource_id AS c_resource_id, \
-         r.user_id AS c_user_id, r.project_id AS c_project_id",
-    )
-    .push(FROM_SAMPLES);
-    for (i, g) in groups.iter().enumerate() {
-        if let Group::Metadata(key) = g {
-            // As upstream: an inner join, samples without the key are left out.
-            sql.push(&format!(
-                "JOIN metadata_text mg{i} ON mg{i}.resource_pk = r.id AND mg{i}.meta_key = "
-            ))
-            .bind(Arg::Text(key.clone()))
-            .push(" ");
-        }
-    }
-    sql.push("WHERE ");
-    sample_condition(&mut sql, filter)?;
-    if let Some((start, end)) = range {
-        sql.push(" AND s.ts >= ")
-            .bind(Arg::Int(start))
-            .push(" AND s.ts < ")
-            .bind(Arg::Int(end));
-    }
-    sql.push(")");
-    let keys: Vec<String> = std::iter::once("b".to_string())
-        .chain(std::iter::once("unit".to_string()))
-        .chain((0..groups.len()).map(|i| format!("g{i}")))
-        .collect();
-    let qualified = |t: &str| {
-        keys.iter()
-            .map(|k| format!("{t}.{k}"))
-            .collect::<Vec<_>>()
-            .join(", ")
+    let cardinality = ["resource_id", "user_id", "project_id"]
+        .map(|f| aggregates.contains(&Aggregate::Cardinality(f.to_string())));
+    let query = Query {
+        filter,
+        groups: &groups,
+        periods,
+        stddev,
+        cardinality,
     };
-    if two_pass {
-        sql.push(&format!(
-            ", means AS (SELECT {}, avg(base.v) AS mean FROM base GROUP BY {})",
-            qualified("base"),
-            qualified("base")
-        ));
-    }
-    sql.push(&format!(
-        " SELECT {}, min(base.ts), max(base.ts), count(*), sum(base.v), min(base.v), \
-         max(base.v), avg(base.v), ",
-        qualified("base")
-    ));
-    if !stddev {
-        sql.push("NULL");
-    } else if two_pass {
-        sql.push("avg((base.v - means.mean) * (base.v - means.mean))");
-    } else {
-        sql.push("stddev_pop(base.v)");
-    }
-    for field in ["resource_id", "user_id", "project_id"] {
-        if aggregates.contains(&Aggregate::Cardinality(field.to_string())) {
-            sql.push(&format!(", count(DISTINCT base.c_{field})"));
-        } else {
-            sql.push(", NULL");
-        }
-    }
-    sql.push(" FROM base");
-    if two_pass {
-        let on: Vec<String> = keys
-            .iter()
-            .map(|k| format!("base.{k} IS means.{k}"))
-            .collect();
-        sql.push(&format!(" JOIN means ON {}", on.join(" AND ")));
-    }
-    sql.push(&format!(
-        " GROUP BY {} ORDER BY {}",
-        qualified("base"),
-        qualified("base")
-    ));
+    let chosen: Option<(Plan, i64)> = watermark.and_then(|w| plan(filter, periods).map(|p| (p, w)));
+    let (sql, spread) = match &chosen {
+        Some((p, w)) => (
+            crate::stats_sql::from_rollups(d, &query, p, *w)?,
+            Spread::Variance,
+        ),
+        None => crate::stats_sql::from_samples(d, &query)?,
+    };
+    let mut rows = tx.fetch(&sql).await?;
+    tx.commit().await?;
+    sort(&mut rows, 2 + groups.len());
 
-    let ng = groups.len();
-    let show_all = aggregates.is_empty();
-    let shown = |a: Aggregate| show_all || aggregates.contains(&a);
-    let mut out = Vec::new();
-    for row in pool.fetch(&sql).await? {
-        let at = |i: usize| 2 + ng + i;
-        let count = u64::try_from(row.int(at(2))?).unwrap_or(0);
-        if count == 0 {
-            continue;
+    let shown_all = aggregates.is_empty();
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        if let Some(st) = decode(row, &fields, aggregates, shown_all, spread, period, periods)? {
+            out.push(st);
         }
-        let tsmin = Timestamp(row.int(at(0))?);
-        let tsmax = Timestamp(row.int(at(1))?);
-        let sum = row.float(at(3))?;
-        let min = row.float(at(4))?;
-        let max = row.float(at(5))?;
-        let avg = row.float(at(6))?;
-        let stddev_value = row
-            .opt_float(at(7))?
-            .map(|v| if two_pass { v.max(0.0).sqrt() } else { v });
-        let groupby_map = (!fields.is_empty())
-            .then(|| {
-                fields
-                    .iter()
-                    .enumerate()
-                    .map(|(i, f)| Ok((f.clone(), row.opt_text(2 + i)?)))
-                    .collect::<Result<BTreeMap<_, _>>>()
-            })
-            .transpose()?;
-        let aggregate = if show_all {
-            None
-        } else {
-            let mut map = BTreeMap::new();
-            for a in aggregates {
-                let value = match a {
-                    Aggregate::Avg => Some(avg),
-                    Aggregate::Sum => Some(sum),
-                    Aggregate::Min => Some(min),
-                    Aggregate::Max => Some(max),
-                    Aggregate::Count => Some(count as f64),
-                    Aggregate::Stddev => stddev_value,
-                    Aggregate::Cardinality(f) => {
-                        let col = match f.as_str() {
-                            "resource_id" => 8,
-                            "user_id" => 9,
-                            _ => 10,
-                        };
-                        row.opt_float(at(col))?
-                    }
-                };
-                if let Some(v) = value {
-                    map.insert(a.key(), v);
-                }
-            }
-            Some(map)
-        };
-        let (p, period_start, period_end) = match (range, period, period_us) {
-            (Some((start, _)), Some(p), Some(pus)) => {
-                let b = row.int(0)?;
-                let ps = start + b * pus;
-                (p, Timestamp(ps), Timestamp(ps + pus))
-            }
-            _ => (0, tsmin, tsmax),
-        };
-        out.push(Statistics {
-            groupby: groupby_map,
-            unit: row.text(1)?,
-            count: shown(Aggregate::Count).then_some(count),
-            min: shown(Aggregate::Min).then_some(min),
-            max: shown(Aggregate::Max).then_some(max),
-            avg: shown(Aggregate::Avg).then_some(avg),
-            sum: shown(Aggregate::Sum).then_some(sum),
-            aggregate,
-            duration: Some(tsmin.seconds_until(tsmax)),
-            duration_start: Some(tsmin),
-            duration_end: Some(tsmax),
-            period: p,
-            period_start,
-            period_end,
-        });
     }
     Ok(out)
+}
+
+/// Orders rows by their first `keys` cells (period, unit, groupby values):
+/// by period first, on a compact copy of the key, then each period's rows
+/// among themselves (a few hundred or thousand rows, close together in
+/// memory, rather than comparisons all over a large result).
+fn sort(rows: &mut [Row], keys: usize) {
+    rows.sort_by_cached_key(|r| r.opt_int(0).ok().flatten().unwrap_or(0));
+    let mut start = 0;
+    while start < rows.len() {
+        let b = rows[start].opt_int(0).ok().flatten();
+        let end = start
+            + rows[start..]
+                .iter()
+                .position(|r| r.opt_int(0).ok().flatten() != b)
+                .unwrap_or(rows.len() - start);
+        rows[start..end].sort_unstable_by(|x, y| x.cmp_prefix(y, keys));
+        start = end;
+    }
+}
+
+/// First and last sample time matching `filter` (`None` if none match),
+/// from rollups and samples when they can answer.
+async fn span(tx: &mut Tx, filter: &Filter, watermark: Option<i64>) -> Result<Option<(i64, i64)>> {
+    let d = tx.dialect();
+    let sql = match watermark.and_then(|w| plan(filter, None).map(|p| (p, w))) {
+        Some((p, w)) => crate::stats_sql::span_from_rollups(d, &p, w)?,
+        None => crate::stats_sql::span_from_samples(d, filter)?,
+    };
+    let rows = tx.fetch(&sql).await?;
+    let Some(row) = rows.first() else {
+        return Ok(None);
+    };
+    Ok(match (row.opt_int(0)?, row.opt_int(1)?) {
+        (Some(min), Some(max)) => Some((min, max)),
+        _ => None,
+    })
+}
+
+/// One result row as [`Statistics`] (`None` for an empty group).
+fn decode(
+    mut row: Row,
+    fields: &[String],
+    aggregates: &[Aggregate],
+    show_all: bool,
+    spread: Spread,
+    period: Option<u64>,
+    periods: Option<(i64, i64, i64)>,
+) -> Result<Option<Statistics>> {
+    let ng = fields.len();
+    let shown = |a: Aggregate| show_all || aggregates.contains(&a);
+    let at = |i: usize| 2 + ng + i;
+    let count = u64::try_from(row.int(at(2))?).unwrap_or(0);
+    if count == 0 {
+        return Ok(None);
+    }
+    let tsmin = Timestamp(row.int(at(0))?);
+    let tsmax = Timestamp(row.int(at(1))?);
+    let sum = row.float(at(3))?;
+    let min = row.float(at(4))?;
+    let max = row.float(at(5))?;
+    let avg = row.float(at(6))?;
+    let stddev_value = row.opt_float(at(7))?.map(|v| match spread {
+        Spread::Variance => v.max(0.0).sqrt(),
+        Spread::Stddev => v,
+    });
+    let groupby_map = (!fields.is_empty())
+        .then(|| {
+            fields
+                .iter()
+                .enumerate()
+                .map(|(i, f)| Ok((f.clone(), row.take_opt_text(2 + i)?)))
+                .collect::<Result<BTreeMap<_, _>>>()
+        })
+        .transpose()?;
+    let aggregate = if show_all {
+        None
+    } else {
+        let mut map = BTreeMap::new();
+        for a in aggregates {
+            let value = match a {
+                Aggregate::Avg => Some(avg),
+                Aggregate::Sum => Some(sum),
+                Aggregate::Min => Some(min),
+                Aggregate::Max => Some(max),
+                Aggregate::Count => Some(count as f64),
+                Aggregate::Stddev => stddev_value,
+                Aggregate::Cardinality(f) => {
+                    let col = match f.as_str() {
+                        "resource_id" => 8,
+                        "user_id" => 9,
+                        _ => 10,
+                    };
+                    row.opt_float(at(col))?
+                }
+            };
+            if let Some(v) = value {
+                map.insert(a.key(), v);
+            }
+        }
+        Some(map)
+    };
+    let (p, period_start, period_end) = match (periods, period) {
+        (Some((start, pus, _)), Some(p)) => {
+            let b = row.int(0)?;
+            let ps = start + b * pus;
+            (p, Timestamp(ps), Timestamp(ps + pus))
+        }
+        _ => (0, tsmin, tsmax),
+    };
+    Ok(Some(Statistics {
+        groupby: groupby_map,
+        unit: row.take_opt_text(1)?.unwrap_or_default(),
+        count: shown(Aggregate::Count).then_some(count),
+        min: shown(Aggregate::Min).then_some(min),
+        max: shown(Aggregate::Max).then_some(max),
+        avg: shown(Aggregate::Avg).then_some(avg),
+        sum: shown(Aggregate::Sum).then_some(sum),
+        aggregate,
+        duration: Some(tsmin.seconds_until(tsmax)),
+        duration_start: Some(tsmin),
+        duration_end: Some(tsmax),
+        period: p,
+        period_start,
+        period_end,
+    }))
 }

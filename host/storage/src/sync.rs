@@ -114,6 +114,11 @@ impl BlockingStorage {
         self.run(self.storage.statistics(filter, period, groupby, aggregates))
     }
 
+    /// See [`Storage::refresh_rollups`].
+    pub fn refresh_rollups(&self) -> Result<()> {
+        self.run(self.storage.refresh_rollups())
+    }
+
     /// See [`Storage::events`].
     pub fn events(&self, filter: &Filter, limit: Option<u64>) -> Result<Vec<Event>> {
         self.run(self.storage.events(filter, limit))

@@ -1,105 +1,127 @@
 //! Recording a batch of samples in one transaction: validate everything
-//! first (one bad record refuses the batch), then upsert meters and resource
-//! rows (with their flattened metadata), then insert the samples, skipping
-//! ids already stored.
+//! first (one bad record refuses the batch), then upsert the meters and
+//! resource rows the id cache does not know (with their flattened
+//! metadata), then insert the samples, skipping ids already stored.
+//!
+//! On PostgreSQL `samples` has no foreign keys (their per-row triggers were
+//! the largest cost of an insert). Instead every write transaction holds
+//! the writers' lock shared ([`crate::locks`]); the expirer deletes meters
+//! and resource rows only while holding it exclusively, and then bumps
+//! `storage_state.epoch`. A writer reads the epoch under its lock and
+//! forgets every remembered id when it changed, so an id it uses always
+//! names a row that exists until it commits. SQLite keeps its foreign keys
+//! (one writer at a time; a remembered id removed by an expiry elsewhere
+//! fails the batch retryably, and the retry looks ids up again).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 use crate::bulk::{Columns, in_list};
-use crate::db::{Arg, Pool, Sql, Tx};
+use crate::db::{Arg, Dialect, Pool, Sql, Tx};
 use crate::error::{Error, Result};
+use crate::insert_samples::{SampleColumns, insert};
+use crate::locks;
 use crate::metadata::{Flat, canonical, flatten, resource_key};
 use crate::model::StoredSample;
+use crate::rollup::Maintenance;
+use crate::sample_key::{cache_key, has_nul};
 use crate::time::Timestamp;
 
 const SAMPLE_TYPES: [&str; 3] = ["gauge", "delta", "cumulative"];
 /// Keys per lookup statement.
 const LOOKUP_CHUNK: usize = 500;
 
-struct ResourceRow {
-    key: String,
-    resource_id: String,
-    user_id: Option<String>,
-    project_id: Option<String>,
-    source: String,
-    metadata: String,
-    /// The sample whose metadata this is (flattened only if the row is new).
+type MeterKey = (String, String, String);
+
+/// A distinct resource row of a batch.
+struct BatchResource {
+    /// The id cache's key ([`cache_key`]).
+    cache_key: u128,
+    /// The first sample with this row (its fields and metadata are used).
     sample: usize,
 }
 
 struct Row {
     meter: usize,
     resource: usize,
-    volume: f64,
     ts: i64,
     recorded_at: i64,
-    message_id: String,
-    signature: Option<String>,
-    monotonic: Option<f64>,
 }
 
-struct Prepared {
-    meters: Vec<(String, String, String)>,
-    resources: Vec<ResourceRow>,
+struct Prepared<'a> {
+    meters: Vec<(&'a str, &'a str, &'a str)>,
+    resources: Vec<BatchResource>,
+    /// One per sample, in order.
     rows: Vec<Row>,
 }
 
 fn no_nul(i: usize, field: &str, s: &str) -> Result<()> {
-    if s.contains('\0') {
+    if s.as_bytes().contains(&0) {
         return Err(Error::record(i, field, "contains a NUL character"));
     }
     Ok(())
 }
 
-fn has_nul(v: &serde_json::Value) -> bool {
-    match v {
-        serde_json::Value::String(s) => s.contains('\0'),
-        serde_json::Value::Array(items) => items.iter().any(has_nul),
-        serde_json::Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
-        _ => false,
+static EMPTY_OBJECT: std::sync::LazyLock<serde_json::Value> =
+    std::sync::LazyLock::new(|| serde_json::Value::Object(serde_json::Map::new()));
+
+/// The metadata of sample `i` (`null` is `{}`), or why it is refused.
+fn metadata_of(i: usize, s: &StoredSample) -> Result<&serde_json::Value> {
+    match &s.resource_metadata {
+        serde_json::Value::Null => Ok(&EMPTY_OBJECT),
+        m @ serde_json::Value::Object(_) => Ok(m),
+        _ => Err(Error::record(i, "resource_metadata", "not a JSON object")),
     }
 }
 
-fn prepare(samples: &[StoredSample]) -> Result<Prepared> {
+fn validate(i: usize, s: &StoredSample) -> Result<()> {
+    if s.name.is_empty() {
+        return Err(Error::record(i, "name", "empty"));
+    }
+    if !SAMPLE_TYPES.contains(&s.sample_type.as_str()) {
+        return Err(Error::record(
+            i,
+            "type",
+            format!("{:?} is not gauge, delta or cumulative", s.sample_type),
+        ));
+    }
+    if !s.volume.is_finite() {
+        return Err(Error::record(i, "volume", "not a finite number"));
+    }
+    if s.resource_id.is_empty() {
+        return Err(Error::record(i, "resource_id", "empty"));
+    }
+    if s.message_id.is_empty() {
+        return Err(Error::record(i, "message_id", "empty"));
+    }
+    for (field, v) in [
+        ("name", Some(s.name.as_str())),
+        ("unit", Some(s.unit.as_str())),
+        ("resource_id", Some(s.resource_id.as_str())),
+        ("user_id", s.user_id.as_deref()),
+        ("project_id", s.project_id.as_deref()),
+        ("source", Some(s.source.as_str())),
+        ("message_id", Some(s.message_id.as_str())),
+        ("message_signature", s.message_signature.as_deref()),
+    ] {
+        no_nul(i, field, v.unwrap_or_default())?;
+    }
+    Ok(())
+}
+
+/// Validates the batch and finds its distinct meters and resource rows.
+/// `cache` tells which rows were stored before (their metadata is known to
+/// be free of NUL characters).
+fn prepare<'a>(samples: &'a [StoredSample], cache: &IdCache) -> Result<Prepared<'a>> {
     let now = Timestamp::now().micros();
-    let mut meter_idx: HashMap<(String, String, String), usize> = HashMap::new();
+    let mut meter_idx: HashMap<(&str, &str, &str), usize> = HashMap::new();
     let mut meters = Vec::new();
-    let mut res_idx: HashMap<String, usize> = HashMap::new();
+    let mut res_idx: HashMap<u128, usize> = HashMap::new();
     let mut resources = Vec::new();
     let mut rows = Vec::with_capacity(samples.len());
+    let mut scratch = Vec::with_capacity(2048);
     for (i, s) in samples.iter().enumerate() {
-        if s.name.is_empty() {
-            return Err(Error::record(i, "name", "empty"));
-        }
-        if !SAMPLE_TYPES.contains(&s.sample_type.as_str()) {
-            return Err(Error::record(
-                i,
-                "type",
-                format!("{:?} is not gauge, delta or cumulative", s.sample_type),
-            ));
-        }
-        if !s.volume.is_finite() {
-            return Err(Error::record(i, "volume", "not a finite number"));
-        }
-        if s.resource_id.is_empty() {
-            return Err(Error::record(i, "resource_id", "empty"));
-        }
-        if s.message_id.is_empty() {
-            return Err(Error::record(i, "message_id", "empty"));
-        }
-        for (field, v) in [
-            ("name", Some(s.name.as_str())),
-            ("unit", Some(s.unit.as_str())),
-            ("resource_id", Some(s.resource_id.as_str())),
-            ("user_id", s.user_id.as_deref()),
-            ("project_id", s.project_id.as_deref()),
-            ("source", Some(s.source.as_str())),
-            ("message_id", Some(s.message_id.as_str())),
-            ("message_signature", s.message_signature.as_deref()),
-        ] {
-            no_nul(i, field, v.unwrap_or_default())?;
-        }
+        validate(i, s)?;
         let ts = Timestamp::parse(&s.timestamp).map_err(|e| Error::record(i, "timestamp", e))?;
         let recorded_at = match &s.recorded_at {
             Some(r) => Timestamp::parse(r)
@@ -107,63 +129,38 @@ fn prepare(samples: &[StoredSample]) -> Result<Prepared> {
                 .micros(),
             None => now,
         };
-        let empty = serde_json::Value::Object(Default::default());
-        let meta = match &s.resource_metadata {
-            serde_json::Value::Null => &empty,
-            m @ serde_json::Value::Object(_) => m,
-            _ => return Err(Error::record(i, "resource_metadata", "not a JSON object")),
-        };
-        let canon = canonical(meta);
-        let key = resource_key(
-            &s.resource_id,
-            s.user_id.as_deref(),
-            s.project_id.as_deref(),
-            &s.source,
-            &canon,
-        );
+        let meta = metadata_of(i, s)?;
+        let key = cache_key(s, meta, &mut scratch);
         let resource = match res_idx.get(&key) {
             Some(&r) => r,
             None => {
                 // serde_json escapes NUL in the JSON text, but the flattened
                 // keys and values hold it raw, which PostgreSQL refuses.
-                if has_nul(meta) {
+                if !cache.knows(key) && has_nul(meta) {
                     return Err(Error::record(
                         i,
                         "resource_metadata",
                         "contains a NUL character",
                     ));
                 }
-                res_idx.insert(key.clone(), resources.len());
-                resources.push(ResourceRow {
-                    key,
-                    resource_id: s.resource_id.clone(),
-                    user_id: s.user_id.clone(),
-                    project_id: s.project_id.clone(),
-                    source: s.source.clone(),
-                    metadata: canon,
+                res_idx.insert(key, resources.len());
+                resources.push(BatchResource {
+                    cache_key: key,
                     sample: i,
                 });
                 resources.len() - 1
             }
         };
-        let mkey = (s.name.clone(), s.sample_type.clone(), s.unit.clone());
-        let meter = match meter_idx.get(&mkey) {
-            Some(&m) => m,
-            None => {
-                meter_idx.insert(mkey.clone(), meters.len());
-                meters.push(mkey);
-                meters.len() - 1
-            }
-        };
+        let mkey = (s.name.as_str(), s.sample_type.as_str(), s.unit.as_str());
+        let meter = *meter_idx.entry(mkey).or_insert_with(|| {
+            meters.push(mkey);
+            meters.len() - 1
+        });
         rows.push(Row {
             meter,
             resource,
-            volume: s.volume,
             ts: ts.micros(),
             recorded_at,
-            message_id: s.message_id.clone(),
-            signature: s.message_signature.clone(),
-            monotonic: s.monotonic_time,
         });
     }
     Ok(Prepared {
@@ -174,9 +171,10 @@ fn prepare(samples: &[StoredSample]) -> Result<Prepared> {
 }
 
 /// Ids of meters and resource rows already stored, so a batch only
-/// upserts what is new. Cleared whenever a write fails (an id may have been
-/// removed by an expiry: the foreign keys then refuse the batch, retryably,
-/// and the retry looks everything up again) and when it grows too large.
+/// upserts what is new. Cleared whenever a write fails (on SQLite an id
+/// may have been removed by an expiry elsewhere: the foreign keys then
+/// refuse the batch, retryably, and the retry looks everything up again),
+/// when the expiry epoch changes (PostgreSQL) and when it grows too large.
 #[derive(Debug, Default)]
 pub(crate) struct IdCache {
     inner: Mutex<CacheInner>,
@@ -184,11 +182,13 @@ pub(crate) struct IdCache {
 
 #[derive(Debug, Default)]
 struct CacheInner {
-    meters: HashMap<(String, String, String), i64>,
-    resources: HashMap<String, i64>,
+    /// The `storage_state.epoch` the ids belong to (PostgreSQL).
+    epoch: Option<i64>,
+    meters: HashMap<MeterKey, i64>,
+    resources: HashMap<u128, i64>,
 }
 
-/// Most resource rows remembered (about 100 bytes each).
+/// Most resource rows remembered (about 50 bytes each).
 const CACHE_MAX: usize = 200_000;
 
 impl IdCache {
@@ -196,11 +196,17 @@ impl IdCache {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Whether a resource row with this cache key was stored before.
+    fn knows(&self, key: u128) -> bool {
+        self.lock().resources.contains_key(&key)
+    }
+
     /// Forgets every id.
     pub(crate) fn clear(&self) {
         let mut c = self.lock();
         c.meters.clear();
         c.resources.clear();
+        c.epoch = None;
     }
 }
 
@@ -208,155 +214,162 @@ impl IdCache {
 pub(crate) async fn record_samples(
     pool: &Pool,
     cache: &IdCache,
+    maintenance: &Maintenance,
+    durable: bool,
     samples: &[StoredSample],
 ) -> Result<usize> {
     if samples.is_empty() {
         return Ok(0);
     }
-    let p = prepare(samples)?;
-    let result = write(pool, cache, p, samples).await;
-    if result.is_err() {
-        cache.clear();
+    let p = prepare(samples, cache)?;
+    let result = write(pool, cache, &p, durable, samples).await;
+    match result {
+        Ok(stored) => {
+            maintenance.after_write(pool, stored).await;
+            Ok(usize::try_from(stored).unwrap_or(usize::MAX))
+        }
+        Err(e) => {
+            cache.clear();
+            Err(e)
+        }
     }
-    result
+}
+
+/// A resource row to upsert: its canonical key and fields.
+struct NewResource<'a> {
+    key: String,
+    sample: &'a StoredSample,
+    metadata: String,
 }
 
 async fn write(
     pool: &Pool,
     cache: &IdCache,
-    p: Prepared,
+    p: &Prepared<'_>,
+    durable: bool,
     samples: &[StoredSample],
-) -> Result<usize> {
+) -> Result<u64> {
     let d = pool.dialect();
+    let begin = if durable {
+        locks::PG_BEGIN_WRITE
+    } else {
+        locks::PG_BEGIN_WRITE_ASYNC
+    };
+    let mut tx = pool.begin_with("BEGIN", begin).await?;
+    let epoch = match d {
+        Dialect::Postgres => Some(locks::epoch(&mut tx).await?),
+        Dialect::Sqlite => None,
+    };
     // Split what the cache knows from what must be upserted.
     let mut meter_ids: Vec<i64> = vec![0; p.meters.len()];
     let mut resource_ids: Vec<i64> = vec![0; p.resources.len()];
-    let mut new_meters = Vec::new();
+    let mut new_meters: Vec<MeterKey> = Vec::new();
     let mut new_meter_at = Vec::new();
-    let mut new_resources = Vec::new();
     let mut new_resource_at = Vec::new();
     {
-        let c = cache.lock();
+        let mut c = cache.lock();
+        if c.epoch != epoch {
+            c.meters.clear();
+            c.resources.clear();
+            c.epoch = epoch;
+        }
         for (i, m) in p.meters.iter().enumerate() {
-            match c.meters.get(m) {
+            let key = (m.0.to_string(), m.1.to_string(), m.2.to_string());
+            match c.meters.get(&key) {
                 Some(&id) => meter_ids[i] = id,
                 None => {
-                    new_meters.push(m.clone());
+                    new_meters.push(key);
                     new_meter_at.push(i);
                 }
             }
         }
-        for (i, r) in p.resources.into_iter().enumerate() {
-            match c.resources.get(&r.key) {
+        for (i, r) in p.resources.iter().enumerate() {
+            match c.resources.get(&r.cache_key) {
                 Some(&id) => resource_ids[i] = id,
-                None => {
-                    new_resources.push(r);
-                    new_resource_at.push(i);
-                }
+                None => new_resource_at.push(i),
             }
         }
     }
-    let mut tx = pool.begin().await?;
     let found = upsert_meters(&mut tx, d, &new_meters).await?;
     for (&i, id) in new_meter_at.iter().zip(&found) {
         meter_ids[i] = *id;
     }
-    let found_resources = upsert_resources(&mut tx, d, &new_resources, samples).await?;
+    let new_resources: Vec<NewResource> = new_resource_at
+        .iter()
+        .map(|&i| new_resource(&samples[p.resources[i].sample]))
+        .collect();
+    let found_resources = upsert_resources(&mut tx, d, &new_resources).await?;
     for (&i, id) in new_resource_at.iter().zip(&found_resources) {
         resource_ids[i] = *id;
     }
-    let mut cols = Columns {
-        cols: vec![
-            ("meter_id", "bigint[]", Vec::with_capacity(p.rows.len())),
-            ("resource_pk", "bigint[]", Vec::with_capacity(p.rows.len())),
-            ("volume", "float8[]", Vec::with_capacity(p.rows.len())),
-            ("ts", "bigint[]", Vec::with_capacity(p.rows.len())),
-            ("recorded_at", "bigint[]", Vec::with_capacity(p.rows.len())),
-            ("message_id", "text[]", Vec::with_capacity(p.rows.len())),
-            (
-                "message_signature",
-                "text[]",
-                Vec::with_capacity(p.rows.len()),
-            ),
-            (
-                "monotonic_time",
-                "float8[]",
-                Vec::with_capacity(p.rows.len()),
-            ),
-        ],
-    };
-    for r in p.rows {
-        let values = [
-            Arg::Int(meter_ids[r.meter]),
-            Arg::Int(resource_ids[r.resource]),
-            Arg::Float(r.volume),
-            Arg::Int(r.ts),
-            Arg::Int(r.recorded_at),
-            Arg::Text(r.message_id),
-            Arg::OptText(r.signature),
-            Arg::OptFloat(r.monotonic),
-        ];
-        for (col, v) in cols.cols.iter_mut().zip(values) {
-            col.2.push(v);
+    let mut cols = SampleColumns::with_capacity(samples.len());
+    for (r, s) in p.rows.iter().zip(samples) {
+        cols.meter_id.push(meter_ids[r.meter]);
+        cols.resource_pk.push(resource_ids[r.resource]);
+        cols.volume.push(s.volume);
+        cols.ts.push(r.ts);
+        cols.recorded_at.push(r.recorded_at);
+        cols.message_id.push(&s.message_id);
+        cols.message_signature.push(s.message_signature.as_deref());
+        cols.monotonic_time.push(s.monotonic_time);
+    }
+    let stored = insert(&mut tx, &cols).await?;
+    tx.commit().await?;
+    // Only ids seen committed, in the epoch they were read in, are remembered.
+    let mut c = cache.lock();
+    if c.epoch == epoch {
+        if c.resources.len() + new_resource_at.len() > CACHE_MAX {
+            c.resources.clear();
+        }
+        for (m, id) in new_meters.into_iter().zip(found) {
+            c.meters.insert(m, id);
+        }
+        for (&i, id) in new_resource_at.iter().zip(found_resources) {
+            c.resources.insert(p.resources[i].cache_key, id);
         }
     }
-    let mut stored = 0u64;
-    for sql in cols.insert(d, "samples", "ON CONFLICT (message_id) DO NOTHING") {
-        stored += tx.execute(&sql).await?;
+    Ok(stored)
+}
+
+fn new_resource(s: &StoredSample) -> NewResource<'_> {
+    let meta = match &s.resource_metadata {
+        serde_json::Value::Null => &EMPTY_OBJECT,
+        m => m,
+    };
+    let metadata = canonical(meta);
+    let key = resource_key(
+        &s.resource_id,
+        s.user_id.as_deref(),
+        s.project_id.as_deref(),
+        &s.source,
+        &metadata,
+    );
+    NewResource {
+        key,
+        sample: s,
+        metadata,
     }
-    tx.commit().await?;
-    // Only ids seen committed are remembered.
-    let mut c = cache.lock();
-    if c.resources.len() + new_resources.len() > CACHE_MAX {
-        c.resources.clear();
-    }
-    for (m, id) in new_meters.into_iter().zip(found) {
-        c.meters.insert(m, id);
-    }
-    for (r, id) in new_resources.into_iter().zip(found_resources) {
-        c.resources.insert(r.key, id);
-    }
-    Ok(usize::try_from(stored).unwrap_or(usize::MAX))
 }
 
 /// Ids of `meters` (name, type, unit), inserting the missing ones.
-async fn upsert_meters(
-    tx: &mut Tx,
-    d: crate::db::Dialect,
-    meters: &[(String, String, String)],
-) -> Result<Vec<i64>> {
+async fn upsert_meters(tx: &mut Tx, d: Dialect, meters: &[MeterKey]) -> Result<Vec<i64>> {
     if meters.is_empty() {
         return Ok(Vec::new());
     }
     // Sorted, so concurrent writers lock in the same order.
     let mut order: Vec<usize> = (0..meters.len()).collect();
     order.sort_by(|a, b| meters[*a].cmp(&meters[*b]));
+    let column = |f: fn(&MeterKey) -> &String| -> Vec<Arg> {
+        order
+            .iter()
+            .map(|&i| Arg::Text(f(&meters[i]).clone()))
+            .collect()
+    };
     let cols = Columns {
         cols: vec![
-            (
-                "name",
-                "text[]",
-                order
-                    .iter()
-                    .map(|&i| Arg::Text(meters[i].0.clone()))
-                    .collect(),
-            ),
-            (
-                "type",
-                "text[]",
-                order
-                    .iter()
-                    .map(|&i| Arg::Text(meters[i].1.clone()))
-                    .collect(),
-            ),
-            (
-                "unit",
-                "text[]",
-                order
-                    .iter()
-                    .map(|&i| Arg::Text(meters[i].2.clone()))
-                    .collect(),
-            ),
+            ("name", "text[]", column(|m| &m.0)),
+            ("type", "text[]", column(|m| &m.1)),
+            ("unit", "text[]", column(|m| &m.2)),
         ],
     };
     for sql in cols.insert(d, "meters", "ON CONFLICT (name, type, unit) DO NOTHING") {
@@ -365,7 +378,7 @@ async fn upsert_meters(
     let mut names: Vec<String> = meters.iter().map(|m| m.0.clone()).collect();
     names.sort();
     names.dedup();
-    let mut found: HashMap<(String, String, String), i64> = HashMap::new();
+    let mut found: HashMap<MeterKey, i64> = HashMap::new();
     for chunk in names.chunks(LOOKUP_CHUNK) {
         let mut sql = Sql::new(d);
         sql.push("SELECT id, name, type, unit FROM meters WHERE ");
@@ -389,16 +402,15 @@ async fn upsert_meters(
 /// flattened metadata.
 async fn upsert_resources(
     tx: &mut Tx,
-    d: crate::db::Dialect,
-    resources: &[ResourceRow],
-    samples: &[StoredSample],
+    d: Dialect,
+    resources: &[NewResource<'_>],
 ) -> Result<Vec<i64>> {
     if resources.is_empty() {
         return Ok(Vec::new());
     }
     let mut order: Vec<usize> = (0..resources.len()).collect();
     order.sort_by(|a, b| resources[*a].key.cmp(&resources[*b].key));
-    let pick = |f: &dyn Fn(&ResourceRow) -> Arg| order.iter().map(|&i| f(&resources[i])).collect();
+    let pick = |f: &dyn Fn(&NewResource) -> Arg| order.iter().map(|&i| f(&resources[i])).collect();
     let cols = Columns {
         cols: vec![
             (
@@ -409,19 +421,23 @@ async fn upsert_resources(
             (
                 "resource_id",
                 "text[]",
-                pick(&|r| Arg::Text(r.resource_id.clone())),
+                pick(&|r| Arg::Text(r.sample.resource_id.clone())),
             ),
             (
                 "user_id",
                 "text[]",
-                pick(&|r| Arg::OptText(r.user_id.clone())),
+                pick(&|r| Arg::OptText(r.sample.user_id.clone())),
             ),
             (
                 "project_id",
                 "text[]",
-                pick(&|r| Arg::OptText(r.project_id.clone())),
+                pick(&|r| Arg::OptText(r.sample.project_id.clone())),
             ),
-            ("source", "text[]", pick(&|r| Arg::Text(r.source.clone()))),
+            (
+                "source",
+                "text[]",
+                pick(&|r| Arg::Text(r.sample.source.clone())),
+            ),
             (
                 "metadata",
                 "text[]",
@@ -447,8 +463,10 @@ async fn upsert_resources(
             }
         }
     }
-    insert_metadata(tx, d, resources, &new_rows, samples).await?;
-    let keys: Vec<String> = resources.iter().map(|r| r.key.clone()).collect();
+    insert_metadata(tx, d, resources, &new_rows).await?;
+    let mut keys: Vec<String> = resources.iter().map(|r| r.key.clone()).collect();
+    keys.sort();
+    keys.dedup();
     let mut found: HashMap<String, i64> = HashMap::new();
     for chunk in keys.chunks(LOOKUP_CHUNK) {
         let mut sql = Sql::new(d);
@@ -464,7 +482,7 @@ async fn upsert_resources(
             found.get(&r.key).copied().ok_or_else(|| {
                 Error::Conflict(format!(
                     "resource {} vanished during the write",
-                    r.resource_id
+                    r.sample.resource_id
                 ))
             })
         })
@@ -473,10 +491,9 @@ async fn upsert_resources(
 
 async fn insert_metadata(
     tx: &mut Tx,
-    d: crate::db::Dialect,
-    resources: &[ResourceRow],
+    d: Dialect,
+    resources: &[NewResource<'_>],
     new_rows: &[(i64, usize)],
-    samples: &[StoredSample],
 ) -> Result<()> {
     let tables = [
         ("metadata_text", "text[]"),
@@ -486,14 +503,14 @@ async fn insert_metadata(
     ];
     let mut per_table: [Vec<(i64, String, Arg)>; 4] = Default::default();
     for &(pk, i) in new_rows {
-        for (k, v) in &flatten(&samples[resources[i].sample].resource_metadata) {
+        for (k, v) in flatten(&resources[i].sample.resource_metadata) {
             let (t, arg) = match v {
-                Flat::Text(s) => (0, Arg::Text(s.clone())),
-                Flat::Int(n) => (1, Arg::Int(*n)),
-                Flat::Float(f) => (2, Arg::Float(*f)),
-                Flat::Bool(b) => (3, Arg::Bool(*b)),
+                Flat::Text(s) => (0, Arg::Text(s)),
+                Flat::Int(n) => (1, Arg::Int(n)),
+                Flat::Float(f) => (2, Arg::Float(f)),
+                Flat::Bool(b) => (3, Arg::Bool(b)),
             };
-            per_table[t].push((pk, k.clone(), arg));
+            per_table[t].push((pk, k, arg));
         }
     }
     for ((table, ty), rows) in tables.into_iter().zip(per_table) {

@@ -1,6 +1,7 @@
 //! The storage suite, each test run against SQLite and PostgreSQL.
 
 mod common;
+mod rollups;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -862,6 +863,7 @@ fn unreachable_postgres_is_a_retryable_error() {
     let options = Options {
         max_connections: 1,
         connect_timeout: Duration::from_secs(2),
+        ..Options::default()
     };
     let started = std::time::Instant::now();
     match BlockingStorage::open_with("postgresql://postgres@127.0.0.1:1/test", &options) {
@@ -884,6 +886,7 @@ fn outage_after_open_is_retryable_and_stores_nothing() {
     let options = Options {
         max_connections: 2,
         connect_timeout: Duration::from_secs(2),
+        ..Options::default()
     };
     let s = BlockingStorage::open_with(&url, &options).unwrap();
     s.record_samples(&[simple("before", "2026-11-23T10:00:00", 1.0)])
