@@ -314,3 +314,89 @@ fn expirer_removes_what_is_older_than_the_time_to_live_and_keeps_the_rest() {
     );
     assert!(ok && text.contains("Nothing to clean"), "{text}");
 }
+
+#[test]
+fn run_with_polling_publishes_polled_samples_into_its_own_pipelines() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let d = dir.path();
+    let out = d.join("polled.txt");
+    std::fs::create_dir_all(d.join("policies")).expect("policies dir");
+    std::fs::write(
+        d.join("policies/p.toml"),
+        format!(
+            "[defaults]\ndestinations = [\"file://{}/*\"]\n",
+            d.display()
+        ),
+    )
+    .expect("policy");
+    std::fs::write(
+        d.join("pipeline.yaml"),
+        format!(
+            "sources:\n- name: all\n  meters: ['*']\n  sinks: [file]\nsinks:\n- name: file\n  publishers: ['file://{}']\n",
+            out.display()
+        ),
+    )
+    .expect("pipeline");
+    std::fs::write(
+        d.join("polling.yaml"),
+        "sources:\n- name: vms\n  interval: 1\n  meters: [cpu, memory.usage]\n- name: host\n  interval: 1\n  meters: [hardware.memory.total]\n",
+    )
+    .expect("polling");
+    std::fs::write(
+        d.join("nephometer.toml"),
+        "policies = \"policies\"\n[pipeline]\nsamples = \"pipeline.yaml\"\n[polling]\ncfg_file = \"polling.yaml\"\n\
+         namespaces = [\"compute\"]\noutput = \"pipeline\"\nlibvirt_uri = \"test:///default\"\nhost = \"cli-test-host\"\n",
+    )
+    .expect("config");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nephometer"))
+        .args(["run", "--config"])
+        .arg(d.join("nephometer.toml"))
+        .arg("--cache-dir")
+        .arg(d.join("cache"))
+        .env("RUST_LOG", "off")
+        .spawn()
+        .expect("nephometer runs");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut text = String::new();
+    while std::time::Instant::now() < deadline {
+        text = std::fs::read_to_string(&out).unwrap_or_default();
+        if text.matches("'cpu'").count() >= 2 && text.contains("hardware.memory.total") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        text.matches("'cpu'").count() >= 2,
+        "cpu polled every second into the file publisher:\n{text}"
+    );
+    assert!(text.contains("'memory.usage'"), "{text}");
+    assert!(
+        text.contains("'resource_id': 'cli-test-host'"),
+        "the local host, by [polling] host:\n{text}"
+    );
+    assert!(text.contains("'source': 'hardware'"), "{text}");
+}
+
+#[test]
+fn polling_refuses_a_pollster_list_that_selects_nothing() {
+    let cache = tempfile::tempdir().expect("temporary directory");
+    let (ok, text) = nephometer(
+        &[
+            "polling",
+            "--polling-namespaces",
+            "compute",
+            "--pollster-list",
+            "no.such.*",
+        ],
+        cache.path(),
+    );
+    assert!(!ok);
+    assert!(
+        text.contains(
+            "no pollster in the namespaces [\"compute\"] matches --pollster-list [\"no.such.*\"]"
+        ),
+        "{text}"
+    );
+}
