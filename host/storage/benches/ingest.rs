@@ -4,16 +4,43 @@
 //!
 //! ```text
 //! cargo bench -p nepho-storage --bench ingest -- [--backend sqlite|postgres|both]
-//!     [--samples N] [--batch 1000] [--resources 1000] [--writers 1]
-//!     [--pg postgresql://postgres@127.0.0.1:5432] [--keep]
+//!     [--samples N] [--batch 1000] [--resources 1000] [--writers 2]
+//!     [--pg postgresql://postgres@127.0.0.1:5432] [--fresh-samples]
+//!     [--stats all|none|full|day|project] [--raw-stats] [--asynchronous-commit]
+//!     [--stats-only]
 //! ```
-//! `--samples` are ingested, timed, then the statistics query runs over all
-//! of them (3 runs, each timed). The PostgreSQL database `nepho_bench` and
-//! the SQLite file `target/nepho-bench.db` are recreated for every run.
+//! `--samples` samples of `cpu_util` (one per resource per minute, 974
+//! bytes of Nova-like metadata fixed per resource) are written by
+//! `--writers` threads in batches of `--batch`, timed; then statistics
+//! (period 300, groupby resource_id) run three times per shape:
+//! - `full`: the whole time range (resources × minutes / 5 result rows);
+//! - `day`: the last 24 hours of data (288 periods × resources);
+//! - `project`: the last 24 hours of one project (1/20 of the resources).
+//!
+//! On PostgreSQL the shapes run again after `ANALYZE` (what autovacuum does
+//! some time after a bulk load; autovacuum may be off on a test server).
+//! `--raw-stats` answers from the samples table only (no rollups), as
+//! before the rollup table existed. `--asynchronous-commit` sets
+//! `Options::asynchronous_commit` (PostgreSQL commits without waiting for
+//! the log to reach disk; see its documentation for what that risks).
+//!
+//! By default each writer keeps its batch buffer and rewrites only the
+//! per-sample fields (id, time, volume, signature), so the figures are the
+//! storage's work; `--fresh-samples` builds every sample from scratch
+//! (cloning its metadata, as a pipeline converting its own samples does)
+//! and so adds that cost to the wall figures.
+//!
+//! The PostgreSQL database `nepho_bench` and the SQLite file
+//! `target/nepho-bench.db` are recreated for every run, except with
+//! `--stats-only`, which runs the statistics on what the last run with the
+//! same `--samples` and `--resources` left there.
 
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use nepho_storage::{BlockingStorage, Filter, Op, StoredSample, Timestamp};
+use nepho_storage::{BlockingStorage, Filter, Op, Options, StoredSample, Timestamp};
 use serde_json::json;
 use sqlx::Connection;
 
@@ -24,7 +51,14 @@ struct Args {
     resources: usize,
     writers: usize,
     pg: String,
+    fresh: bool,
+    shapes: Vec<String>,
+    raw_stats: bool,
+    asynchronous_commit: bool,
+    stats_only: bool,
 }
+
+const SHAPES: [&str; 3] = ["full", "day", "project"];
 
 fn args() -> Args {
     let mut a = Args {
@@ -32,8 +66,13 @@ fn args() -> Args {
         samples: 200_000,
         batch: 1000,
         resources: 1000,
-        writers: 1,
+        writers: 2,
         pg: "postgresql://postgres@127.0.0.1:5432".into(),
+        fresh: false,
+        shapes: SHAPES.iter().map(|s| s.to_string()).collect(),
+        raw_stats: false,
+        asynchronous_commit: false,
+        stats_only: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -46,10 +85,21 @@ fn args() -> Args {
                 }
             }
             "--samples" => a.samples = value().parse().unwrap_or(a.samples),
-            "--batch" => a.batch = value().parse().unwrap_or(a.batch),
-            "--resources" => a.resources = value().parse().unwrap_or(a.resources),
+            "--batch" => a.batch = value().parse().unwrap_or(a.batch).max(1),
+            "--resources" => a.resources = value().parse().unwrap_or(a.resources).max(1),
             "--writers" => a.writers = value().parse().unwrap_or(a.writers).max(1),
             "--pg" => a.pg = value(),
+            "--fresh-samples" => a.fresh = true,
+            "--raw-stats" => a.raw_stats = true,
+            "--asynchronous-commit" => a.asynchronous_commit = true,
+            "--stats-only" => a.stats_only = true,
+            "--stats" => {
+                a.shapes = match value().as_str() {
+                    "all" => SHAPES.iter().map(|s| s.to_string()).collect(),
+                    "none" => Vec::new(),
+                    s => s.split(',').map(str::to_string).collect(),
+                }
+            }
             _ => {} // cargo bench passes --bench
         }
     }
@@ -85,37 +135,88 @@ fn metadata(r: usize) -> serde_json::Value {
 
 const START: &str = "2026-11-01T00:00:00Z";
 
+fn start_micros() -> i64 {
+    Timestamp::parse(START).map_or(0, |t| t.micros())
+}
+
+/// The resource of sample `i`.
+fn resource_of(i: usize, resources: usize) -> usize {
+    i % resources
+}
+
 /// Sample `i`: resource `i % resources`, one sample per resource per minute.
 fn sample(i: usize, resources: usize, metas: &[serde_json::Value]) -> StoredSample {
-    let r = i % resources;
-    let minute = (i / resources) as i64;
-    let ts = Timestamp(
-        Timestamp::parse(START).map_or(0, |t| t.micros()) + minute * 60_000_000 + r as i64 * 1000,
-    );
-    StoredSample {
+    let r = resource_of(i, resources);
+    let mut s = StoredSample {
         name: "cpu_util".into(),
         sample_type: "gauge".into(),
         unit: "%".into(),
-        volume: (i % 1000) as f64 / 10.0,
+        volume: 0.0,
         user_id: Some(format!("user-{:03}", r % 50)),
         project_id: Some(format!("project-{:03}", r % 20)),
         resource_id: format!("00000000-0000-4000-8000-{r:012}"),
-        timestamp: ts.to_string(),
+        timestamp: String::new(),
         resource_metadata: metas[r].clone(),
         source: "openstack".into(),
-        message_id: format!("{i:08x}-6b1c-11f1-9a4e-0242ac120002"),
-        message_signature: Some(format!("{i:064x}")),
+        message_id: String::new(),
+        message_signature: Some(String::new()),
         recorded_at: None,
         monotonic_time: None,
+    };
+    set_per_sample(&mut s, i, resources);
+    s
+}
+
+/// Rewrites the fields that differ between samples of one resource.
+fn set_per_sample(s: &mut StoredSample, i: usize, resources: usize) {
+    let r = resource_of(i, resources);
+    let minute = (i / resources) as i64;
+    let ts = Timestamp(start_micros() + minute * 60_000_000 + r as i64 * 1000);
+    s.volume = (i % 1000) as f64 / 10.0;
+    s.timestamp.clear();
+    let _ = write!(s.timestamp, "{ts}");
+    s.message_id.clear();
+    let _ = write!(s.message_id, "{i:08x}-6b1c-11f1-9a4e-0242ac120002");
+    let sig = s.message_signature.get_or_insert_with(String::new);
+    sig.clear();
+    let _ = write!(sig, "{i:064x}");
+}
+
+/// Fills `buf` with samples `range`, reusing what it holds when the
+/// resource at a position is the same (unless `fresh`).
+fn fill(
+    buf: &mut Vec<StoredSample>,
+    range: std::ops::Range<usize>,
+    resources: usize,
+    metas: &[serde_json::Value],
+    fresh: bool,
+) {
+    if fresh {
+        buf.clear();
+    }
+    buf.truncate(range.len());
+    for (k, i) in range.enumerate() {
+        let r = resource_of(i, resources);
+        match buf.get_mut(k) {
+            Some(s) if s.resource_id.ends_with(&format!("{r:012}")) => {
+                set_per_sample(s, i, resources)
+            }
+            Some(s) => *s = sample(i, resources, metas),
+            None => buf.push(sample(i, resources, metas)),
+        }
     }
 }
 
-fn admin(server: &str, statement: &str) {
-    let rt = tokio::runtime::Builder::new_current_thread()
+fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .expect("runtime");
-    rt.block_on(async {
+        .expect("runtime")
+        .block_on(f)
+}
+
+fn admin(server: &str, statement: &str) {
+    block_on(async {
         let mut c = sqlx::PgConnection::connect(&format!("{server}/postgres"))
             .await
             .expect("PostgreSQL reachable");
@@ -127,90 +228,72 @@ fn admin(server: &str, statement: &str) {
     });
 }
 
+/// CPU time (user + system) of this process so far, from /proc (Linux).
+fn process_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // USER_HZ is 100 on Linux.
+    Some(Duration::from_millis(ticks * 10))
+}
+
+fn uptime_load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
 fn main() {
     let a = args();
     let metas: Vec<_> = (0..a.resources).map(metadata).collect();
     let meta_len = serde_json::to_string(&metas[0]).map_or(0, |s| s.len());
     println!(
-        "samples {} in batches of {}, {} resources, metadata {} bytes, {} writer(s)",
-        a.samples, a.batch, a.resources, meta_len, a.writers
+        "samples {} in batches of {}, {} resources, metadata {} bytes, {} writer(s), {} samples{}; load average {}",
+        a.samples,
+        a.batch,
+        a.resources,
+        meta_len,
+        a.writers,
+        if a.fresh { "fresh" } else { "reused" },
+        if a.asynchronous_commit {
+            ", asynchronous commit"
+        } else {
+            ""
+        },
+        uptime_load()
     );
     for backend in &a.backends {
         let url = match backend.as_str() {
             "postgres" => {
-                admin(&a.pg, "DROP DATABASE IF EXISTS nepho_bench WITH (FORCE)");
-                admin(&a.pg, "CREATE DATABASE nepho_bench");
+                if !a.stats_only {
+                    admin(&a.pg, "DROP DATABASE IF EXISTS nepho_bench WITH (FORCE)");
+                    admin(&a.pg, "CREATE DATABASE nepho_bench");
+                }
                 format!("{}/nepho_bench", a.pg)
             }
             _ => {
                 let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
                     .join("../../target/nepho-bench.db");
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                if !a.stats_only {
+                    for suffix in ["", "-wal", "-shm"] {
+                        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                    }
                 }
                 nepho_storage::sqlite_url(&path)
             }
         };
-        let storage = BlockingStorage::open(&url).expect("open");
-
-        // Ingest.
-        let started = Instant::now();
-        let mut prep = Duration::ZERO;
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let stored = std::sync::atomic::AtomicUsize::new(0);
-        let batches = a.samples.div_ceil(a.batch);
-        let prep_total = std::sync::Mutex::new(Duration::ZERO);
-        let write_total = std::sync::Mutex::new(Duration::ZERO);
-        std::thread::scope(|scope| {
-            for _ in 0..a.writers {
-                scope.spawn(|| {
-                    let mut my_prep = Duration::ZERO;
-                    let mut my_write = Duration::ZERO;
-                    loop {
-                        let b = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                        if b >= batches {
-                            break;
-                        }
-                        let t = Instant::now();
-                        let batch: Vec<_> = (b * a.batch..((b + 1) * a.batch).min(a.samples))
-                            .map(|i| sample(i, a.resources, &metas))
-                            .collect();
-                        my_prep += t.elapsed();
-                        let t = Instant::now();
-                        let n = storage.record_samples(&batch).expect("record");
-                        my_write += t.elapsed();
-                        stored.fetch_add(n, std::sync::atomic::Ordering::SeqCst);
-                    }
-                    *prep_total.lock().unwrap() += my_prep;
-                    *write_total.lock().unwrap() += my_write;
-                });
-            }
-        });
-        prep += *prep_total.lock().unwrap();
-        let elapsed = started.elapsed();
-        let stored = stored.into_inner();
-        assert_eq!(stored, a.samples, "every sample stored once");
-        println!(
-            "{backend}: ingest {} samples in {:.2} s = {:.0} samples/s (building the samples took {:.2} s of it, summed over writers)",
-            stored,
-            elapsed.as_secs_f64(),
-            stored as f64 / elapsed.as_secs_f64(),
-            prep.as_secs_f64()
-        );
-        let write = write_total.lock().unwrap().as_secs_f64() / a.writers as f64;
-        println!(
-            "{backend}: record_samples alone: {:.0} samples/s ({:.2} s in record_samples per writer)",
-            stored as f64 / write,
-            write
-        );
-
-        // Statistics over everything ingested.
-        let minutes = (a.samples / a.resources) as i64 + 1;
-        let start = Timestamp::parse(START).expect("start");
-        let end = Timestamp(start.micros() + minutes * 60_000_000);
-        let filter = Filter::eq("meter", "cpu_util")
-            .and(Filter::cmp("timestamp", Op::Ge, start))
-            .and(Filter::cmp("timestamp", Op::Lt, end));
+        let options = Options {
+            rollup_statistics: !a.raw_stats,
+            asynchronous_commit: a.asynchronous_commit,
+            ..Options::default()
+        };
+        let storage = BlockingStorage::open_with(&url, &options).expect("open");
+        if !a.stats_only {
+            ingest(&a, backend, &storage, &metas);
+        }
+        if a.shapes.is_empty() {
+            continue;
+        }
         let analyzed: &[bool] = if backend == "postgres" {
             &[false, true]
         } else {
@@ -218,13 +301,8 @@ fn main() {
         };
         for &analyze in analyzed {
             if analyze {
-                // What autovacuum does some time after a bulk load.
                 let server = format!("{}/nepho_bench", a.pg);
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("runtime");
-                rt.block_on(async {
+                block_on(async {
                     let mut c = sqlx::PgConnection::connect(&server).await.expect("connect");
                     sqlx::query("ANALYZE")
                         .execute(&mut c)
@@ -233,26 +311,136 @@ fn main() {
                 });
                 println!("{backend}: after ANALYZE");
             }
-            stats_runs(&storage, &filter, backend, a.samples);
+            for shape in &a.shapes {
+                stats_runs(&storage, &a, backend, shape);
+            }
         }
     }
 }
 
-fn stats_runs(storage: &BlockingStorage, filter: &Filter, backend: &str, samples: usize) {
-    {
-        for run in 1..=3 {
-            let t = Instant::now();
-            let rows = storage
-                .statistics(filter, Some(300), &["resource_id".into()], &[])
-                .expect("statistics");
-            let counted: u64 = rows.iter().filter_map(|r| r.count).sum();
-            assert_eq!(counted as usize, samples);
-            println!(
-                "{backend}: statistics period 300 groupby resource_id over {} samples: {:.3} s ({} rows) run {run}",
-                samples,
-                t.elapsed().as_secs_f64(),
-                rows.len()
-            );
+fn ingest(a: &Args, backend: &str, storage: &BlockingStorage, metas: &[serde_json::Value]) {
+    let cpu0 = process_cpu();
+    let started = Instant::now();
+    let next = AtomicUsize::new(0);
+    let stored = AtomicUsize::new(0);
+    let batches = a.samples.div_ceil(a.batch);
+    let prep_total = Mutex::new(Duration::ZERO);
+    let write_total = Mutex::new(Duration::ZERO);
+    std::thread::scope(|scope| {
+        for _ in 0..a.writers {
+            scope.spawn(|| {
+                let mut my_prep = Duration::ZERO;
+                let mut my_write = Duration::ZERO;
+                let mut buf = Vec::with_capacity(a.batch);
+                loop {
+                    let b = next.fetch_add(1, Ordering::SeqCst);
+                    if b >= batches {
+                        break;
+                    }
+                    let t = Instant::now();
+                    let range = b * a.batch..((b + 1) * a.batch).min(a.samples);
+                    fill(&mut buf, range, a.resources, metas, a.fresh);
+                    my_prep += t.elapsed();
+                    let t = Instant::now();
+                    let n = storage.record_samples(&buf).expect("record");
+                    my_write += t.elapsed();
+                    stored.fetch_add(n, Ordering::SeqCst);
+                }
+                *prep_total.lock().unwrap() += my_prep;
+                *write_total.lock().unwrap() += my_write;
+            });
         }
+    });
+    let elapsed = started.elapsed();
+    let cpu = match (cpu0, process_cpu()) {
+        (Some(a), Some(b)) => b.saturating_sub(a),
+        _ => Duration::ZERO,
+    };
+    let stored = stored.into_inner();
+    assert_eq!(stored, a.samples, "every sample stored once");
+    let prep = *prep_total.lock().unwrap();
+    println!(
+        "{backend}: ingest {} samples in {:.2} s = {:.0} samples/s (building the batches took {:.2} s of it, summed over writers; client CPU {:.1} µs/sample; load average {})",
+        stored,
+        elapsed.as_secs_f64(),
+        stored as f64 / elapsed.as_secs_f64(),
+        prep.as_secs_f64(),
+        cpu.as_secs_f64() * 1e6 / stored as f64,
+        uptime_load()
+    );
+    let write = write_total.lock().unwrap().as_secs_f64() / a.writers as f64;
+    println!(
+        "{backend}: record_samples alone: {:.0} samples/s ({:.2} s in record_samples per writer)",
+        stored as f64 / write,
+        write
+    );
+}
+
+/// The filter and expected sample count of a statistics shape.
+fn shape_filter(a: &Args, shape: &str) -> Option<(Filter, usize)> {
+    let minutes = a.samples.div_ceil(a.resources) as i64;
+    let start = start_micros();
+    let end = start + minutes * 60_000_000;
+    let day = 24 * 60 * 60_000_000i64;
+    let in_range = |from: i64, to: i64| {
+        // Samples of minute m are at start + m min + r ms, r < resources.
+        (0..a.samples)
+            .filter(|&i| {
+                let t = start
+                    + (i / a.resources) as i64 * 60_000_000
+                    + resource_of(i, a.resources) as i64 * 1000;
+                t >= from && t < to
+            })
+            .count()
+    };
+    let time = |from: i64, to: i64| {
+        Filter::eq("meter", "cpu_util")
+            .and(Filter::cmp("timestamp", Op::Ge, Timestamp(from)))
+            .and(Filter::cmp("timestamp", Op::Lt, Timestamp(to)))
+    };
+    // The last whole day, aligned to the period grid of the data start.
+    let day_start = (end - day).max(start);
+    match shape {
+        "full" => Some((time(start, end), a.samples)),
+        "day" => Some((time(day_start, end), in_range(day_start, end))),
+        "project" => {
+            let n = (0..a.samples)
+                .filter(|&i| resource_of(i, a.resources) % 20 == 7)
+                .filter(|&i| {
+                    let t = start
+                        + (i / a.resources) as i64 * 60_000_000
+                        + resource_of(i, a.resources) as i64 * 1000;
+                    t >= day_start && t < end
+                })
+                .count();
+            Some((
+                time(day_start, end).and(Filter::eq("project_id", "project-007")),
+                n,
+            ))
+        }
+        _ => None,
+    }
+}
+
+fn stats_runs(storage: &BlockingStorage, a: &Args, backend: &str, shape: &str) {
+    let Some((filter, expected)) = shape_filter(a, shape) else {
+        println!("unknown statistics shape {shape:?}; known: {SHAPES:?}");
+        return;
+    };
+    for run in 1..=3 {
+        let t = Instant::now();
+        let rows = storage
+            .statistics(&filter, Some(300), &["resource_id".into()], &[])
+            .expect("statistics");
+        let elapsed = t.elapsed();
+        let counted: u64 = rows.iter().filter_map(|r| r.count).sum();
+        assert_eq!(counted as usize, expected, "{shape}: samples counted");
+        println!(
+            "{backend}: statistics {shape} (period 300, groupby resource_id) over {expected} of {} samples: {:.3} s ({} rows) run {run}; load average {}",
+            a.samples,
+            elapsed.as_secs_f64(),
+            rows.len(),
+            uptime_load()
+        );
     }
 }
