@@ -5,8 +5,8 @@
 //!   (taken in its `BEGIN`). Held exclusively it means no write is in
 //!   flight and none starts: the expirer takes it to delete meters and
 //!   resource rows without samples (then bumps `epoch`, so writers forget
-//!   remembered ids), and rollup maintenance takes it for an instant to
-//!   learn the highest sample id whose transaction has ended.
+//!   remembered ids). Its holders, listed in `pg_locks`, are the writes in
+//!   flight, which rollup maintenance waits out (`rollup.rs`).
 //! - The maintenance lock, exclusive: rollup maintenance and sample expiry
 //!   take turns, so the rollups always describe exactly the stored samples
 //!   up to `watermark`.
@@ -23,8 +23,14 @@ pub(crate) const PG_BEGIN_WRITE: &str = "BEGIN; SELECT pg_advisory_xact_lock_sha
 
 /// [`PG_BEGIN_WRITE`], committing without waiting for the log to reach
 /// disk (`Options::asynchronous_commit`).
-pub(crate) const PG_BEGIN_WRITE_ASYNC: &str = "BEGIN; SELECT pg_advisory_xact_lock_shared(1852141672, 1); \
-     SET LOCAL synchronous_commit = off";
+pub(crate) const PG_BEGIN_WRITE_ASYNC: &str = "BEGIN; \
+     SELECT pg_advisory_xact_lock_shared(1852141672, 1); SET LOCAL synchronous_commit = off";
+
+/// The virtual transaction ids of the write transactions holding the
+/// writers' lock in this database now.
+pub(crate) const PG_WRITERS_IN_FLIGHT: &str = "SELECT virtualtransaction FROM pg_locks \
+     WHERE locktype = 'advisory' AND classid = 1852141672 AND objid = 1 AND objsubid = 2 \
+     AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
 
 /// `BEGIN` with the writers' lock held exclusively: waits for the write
 /// transactions in flight, and holds new ones back until this one ends.

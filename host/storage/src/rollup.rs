@@ -6,8 +6,10 @@
 //!
 //! Rollups are maintained after the write, not in it: a maintenance step
 //! learns the highest sample id whose write transaction has ended (on
-//! PostgreSQL by taking the writers' lock exclusively for an instant; ids
-//! come from a sequence, so later writes get higher ones), aggregates the
+//! PostgreSQL by reading the id sequence, then waiting for the write
+//! transactions in flight at that moment; ids come from a sequence, so
+//! later writes get higher ones; on SQLite under its write lock),
+//! aggregates the
 //! samples between the watermark and that id, merges them into the rollups
 //! and moves the watermark, in one transaction. So a write pays nothing per
 //! sample for the rollups, a redelivered sample (skipped by the insert) is
@@ -15,15 +17,19 @@
 //! one snapshot counts every sample exactly once: from the rollups up to
 //! the watermark, from `samples` above it (see `stats.rs`).
 //!
-//! A write runs one step after this process has stored [`STEP_AFTER`]
-//! samples since its last step; [`catch_up`] runs steps until none is left.
+//! After this process has stored [`STEP_AFTER`] samples since its last
+//! step, a write starts a step in a task of its own (the writer does not
+//! wait for it); [`catch_up`] runs steps until none is left.
 //! Expiry (`expire.rs`) removes the rollups of expired cells and recomputes
 //! the cell the cut-off falls in, under the same maintenance lock.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use std::time::{Duration, Instant};
+
 use crate::db::{Arg, Dialect, Pool, Sql, Tx};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::locks;
 
 /// The rollup cell: 300 seconds, in microseconds.
@@ -34,6 +40,9 @@ const STEP_AFTER: u64 = 50_000;
 
 /// Most sample ids one step aggregates (bounds its transaction).
 const STEP_IDS: i64 = 500_000;
+
+/// How long a step waits for write transactions in progress to end.
+const SETTLE_WAIT: Duration = Duration::from_secs(30);
 
 /// The start of the cell holding `ts`.
 pub(crate) fn cell_floor(ts: i64) -> i64 {
@@ -47,34 +56,42 @@ pub(crate) struct Maintenance {
     running: AtomicBool,
 }
 
-/// Clears the `running` flag however the step ends (also if its future is
+/// Clears the `running` flag however the step ends (also if its task is
 /// dropped).
-struct Running<'a>(&'a AtomicBool);
+struct Running(Arc<Maintenance>);
 
-impl Drop for Running<'_> {
+impl Drop for Running {
     fn drop(&mut self) {
-        self.0.store(false, Ordering::SeqCst);
+        self.0.running.store(false, Ordering::SeqCst);
     }
 }
 
 impl Maintenance {
-    /// Called after a committed write of `stored` new samples: runs a step
-    /// when one is due and no other is running here. A failed step is
+    /// Called after a committed write of `stored` new samples: when a step
+    /// is due and none is running for this storage, starts one as a task of
+    /// its own, so the writer goes on with its next batch. A failed step is
     /// logged, not returned (the samples are stored); it is tried again
-    /// after the next write.
-    pub(crate) async fn after_write(&self, pool: &Pool, stored: u64) {
+    /// after the next writes.
+    pub(crate) fn after_write(self: &Arc<Self>, pool: &Pool, stored: u64) {
         let total = self.stored_since_step.fetch_add(stored, Ordering::SeqCst) + stored;
         if total < STEP_AFTER || self.running.swap(true, Ordering::SeqCst) {
             return;
         }
-        let _running = Running(&self.running);
         self.stored_since_step.store(0, Ordering::SeqCst);
-        if let Err(e) = step(pool, STEP_IDS).await {
-            self.stored_since_step.fetch_add(total, Ordering::SeqCst);
-            tracing::warn!(
-                "Rollup maintenance failed (the samples are stored; retried after the next write): {e}"
-            );
-        }
+        let running = Running(self.clone());
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            if let Err(e) = step(&pool, STEP_IDS).await {
+                running
+                    .0
+                    .stored_since_step
+                    .fetch_add(total, Ordering::SeqCst);
+                tracing::warn!(
+                    "Rollup maintenance failed (the samples are stored; retried after the next writes): {e}"
+                );
+            }
+            drop(running);
+        });
     }
 }
 
@@ -127,16 +144,60 @@ async fn step(pool: &Pool, max_ids: i64) -> Result<bool> {
     Ok(upto >= high)
 }
 
-/// The highest sample id whose write transaction has ended (PostgreSQL):
-/// the sequence's last value, read while no write is in flight.
+/// The highest sample id whose write transaction has ended (PostgreSQL),
+/// without holding writers back: the sequence's last value, once the write
+/// transactions that held the writers' lock just after it was read have
+/// ended. A writer takes that lock before any sample id
+/// ([`locks::PG_BEGIN_WRITE`]), so one that took an id up to that value was
+/// either over or holding the lock then.
 async fn settled_id(pool: &Pool) -> Result<i64> {
-    let mut tx = pool.begin_with("BEGIN", locks::PG_BEGIN_EXCLUSIVE).await?;
     let mut sql = Sql::new(Dialect::Postgres);
     sql.push(
         "SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('samples', 'id')::regclass), 0)",
     );
-    let high = first_int(&mut tx, &sql).await?;
-    tx.commit().await?;
+    let high = pool
+        .fetch(&sql)
+        .await?
+        .first()
+        .map(|r| r.opt_int(0))
+        .transpose()?
+        .flatten()
+        .unwrap_or(0);
+    let mut sql = Sql::new(Dialect::Postgres);
+    sql.push(locks::PG_WRITERS_IN_FLIGHT);
+    let writers: Vec<String> = pool
+        .fetch(&sql)
+        .await?
+        .iter()
+        .map(|r| r.text(0))
+        .collect::<Result<_>>()?;
+    let mut pause = Duration::from_millis(2);
+    let started = Instant::now();
+    while !writers.is_empty() {
+        let mut sql = Sql::new(Dialect::Postgres);
+        sql.push(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'virtualxid' AND virtualxid = ANY(",
+        )
+        .bind(Arg::TextArr(writers.clone()))
+        .push(")");
+        let left = pool
+            .fetch(&sql)
+            .await?
+            .first()
+            .map(|r| r.int(0))
+            .transpose()?
+            .unwrap_or(0);
+        if left == 0 {
+            break;
+        }
+        if started.elapsed() > SETTLE_WAIT {
+            return Err(Error::Conflict(format!(
+                "{left} sample writes still in progress after {SETTLE_WAIT:?}"
+            )));
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(100));
+    }
     Ok(high)
 }
 

@@ -214,7 +214,7 @@ impl IdCache {
 pub(crate) async fn record_samples(
     pool: &Pool,
     cache: &IdCache,
-    maintenance: &Maintenance,
+    maintenance: &std::sync::Arc<Maintenance>,
     durable: bool,
     samples: &[StoredSample],
 ) -> Result<usize> {
@@ -225,7 +225,7 @@ pub(crate) async fn record_samples(
     let result = write(pool, cache, &p, durable, samples).await;
     match result {
         Ok(stored) => {
-            maintenance.after_write(pool, stored).await;
+            maintenance.after_write(pool, stored);
             Ok(usize::try_from(stored).unwrap_or(usize::MAX))
         }
         Err(e) => {

@@ -518,7 +518,13 @@ fn writes_keep_the_rollups_up_to_date() {
                 .collect();
             s.record_samples(&batch).unwrap();
         }
-        let watermark = query_int(&db, "SELECT watermark FROM storage_state");
+        // The step runs in the background: wait for it.
+        let started = std::time::Instant::now();
+        let mut watermark = 0;
+        while watermark < 50_000 && started.elapsed() < Duration::from_secs(30) {
+            std::thread::sleep(Duration::from_millis(50));
+            watermark = query_int(&db, "SELECT watermark FROM storage_state");
+        }
         assert!(watermark >= 50_000, "{}: watermark {watermark}", db.label);
         let rolled = query_int(&db, "SELECT CAST(sum(n) AS BIGINT) FROM sample_rollups");
         let below = query_int(
@@ -773,4 +779,78 @@ fn a_database_of_the_first_schema_keeps_its_samples() {
             execute(&db, &format!("DROP DATABASE {name} WITH (FORCE)"));
         }
     }
+}
+
+#[test]
+fn maintenance_waits_for_writes_in_flight() {
+    // A write transaction that took a sample id and has not committed: a
+    // maintenance step must not move the watermark past that id before it
+    // ends, or its sample would be in neither the rollups nor the tail.
+    use sqlx::Connection;
+    let db = both("rollup_in_flight").pop().unwrap();
+    assert_eq!(db.label, "postgres");
+    let s = db.s();
+    let t = |m: i64| Timestamp(1_800_000_000 * 1_000_000 + m * MINUTE).to_string();
+    s.record_samples(&[sample(
+        "first",
+        "cpu",
+        "r",
+        None,
+        None,
+        &t(0),
+        1.0,
+        json!({}),
+    )])
+    .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut c = rt.block_on(sqlx::PgConnection::connect(&db.url)).unwrap();
+    rt.block_on(async {
+        // As a writer does (write_samples.rs): the writers' lock, then ids.
+        for statement in [
+            "BEGIN",
+            "SELECT pg_advisory_xact_lock_shared(1852141672, 1)",
+            "INSERT INTO samples (meter_id, resource_pk, volume, ts, recorded_at, message_id) \
+             SELECT meter_id, resource_pk, 5.0, ts + 60000000, recorded_at, 'in-flight' \
+             FROM samples WHERE message_id = 'first'",
+        ] {
+            sqlx::query(statement).execute(&mut c).await.unwrap();
+        }
+    });
+    // A later write takes a higher id and commits.
+    s.record_samples(&[sample(
+        "later",
+        "cpu",
+        "r",
+        None,
+        None,
+        &t(2),
+        3.0,
+        json!({}),
+    )])
+    .unwrap();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            s.refresh_rollups().unwrap();
+            done.store(true, std::sync::atomic::Ordering::SeqCst);
+        });
+        std::thread::sleep(Duration::from_millis(500));
+        assert!(
+            !done.load(std::sync::atomic::Ordering::SeqCst),
+            "maintenance did not wait for the write in flight"
+        );
+        rt.block_on(sqlx::query("COMMIT").execute(&mut c)).unwrap();
+    });
+    assert!(done.load(std::sync::atomic::Ordering::SeqCst));
+    assert_eq!(
+        query_int(&db, "SELECT CAST(sum(n) AS BIGINT) FROM sample_rollups"),
+        3
+    );
+    let st = s
+        .statistics(&Filter::eq("meter", "cpu"), None, &[], &[])
+        .unwrap();
+    assert_eq!((st[0].count, st[0].sum), (Some(3), Some(9.0)));
 }
