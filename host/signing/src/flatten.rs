@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::pyrepr::py_str;
+use crate::pyrepr::push_py_str_of_non_string;
 use crate::sign::SIGNATURE_KEY;
 
 /// Separator between the names of nested dictionaries (`parent:child`).
@@ -26,26 +26,70 @@ pub const SEPARATOR: char = ':';
 /// raise instead).
 pub fn hmac_input_pairs(message: &Value) -> Vec<(String, String)> {
     let mut pairs = Vec::new();
-    if let Value::Object(map) = message {
-        push_pairs(map, "", &mut pairs);
-    }
-    pairs.retain(|(name, _)| name != SIGNATURE_KEY);
+    visit_pairs(message, &mut |name, value| {
+        pairs.push((name.to_owned(), value.to_owned()));
+    });
     pairs
 }
 
-/// Appends the pairs of `map`, each name prefixed with `prefix`.
-fn push_pairs(map: &Map<String, Value>, prefix: &str, out: &mut Vec<(String, String)>) {
-    let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-    entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    for (key, value) in entries {
-        let name = format!("{prefix}{key}");
-        match value {
-            Value::Object(inner) => {
-                push_pairs(inner, &format!("{name}{SEPARATOR}"), out);
-            }
-            other => out.push((name, py_str(other))),
+/// Calls `visit(name, str(value))` for every pair [`hmac_input_pairs`]
+/// gives, in the same order, without building them: names are written into
+/// one reused buffer, string values are passed as they are and other values
+/// rendered into a second reused buffer.
+pub(crate) fn visit_pairs(message: &Value, visit: &mut dyn FnMut(&str, &str)) {
+    if let Value::Object(map) = message {
+        let mut name = String::with_capacity(64);
+        let mut rendered = String::with_capacity(64);
+        walk(map, &mut name, &mut rendered, visit);
+    }
+}
+
+/// Visits the pairs of `map`; `name` holds the prefix of its keys.
+fn walk(
+    map: &Map<String, Value>,
+    name: &mut String,
+    rendered: &mut String,
+    visit: &mut dyn FnMut(&str, &str),
+) {
+    // serde_json's map iterates in key order already; sort only if it does not
+    // (its `preserve_order` feature), as Python sorts by code point.
+    if map.keys().is_sorted() {
+        for (key, value) in map {
+            visit_entry(key, value, name, rendered, visit);
+        }
+    } else {
+        let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+        entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        for (key, value) in entries {
+            visit_entry(key, value, name, rendered, visit);
         }
     }
+}
+
+fn visit_entry(
+    key: &str,
+    value: &Value,
+    name: &mut String,
+    rendered: &mut String,
+    visit: &mut dyn FnMut(&str, &str),
+) {
+    let prefix_len = name.len();
+    name.push_str(key);
+    match value {
+        Value::Object(inner) => {
+            name.push(SEPARATOR);
+            walk(inner, name, rendered, visit);
+        }
+        // Only the top-level signature is left out.
+        _ if prefix_len == 0 && key == SIGNATURE_KEY => {}
+        Value::String(text) => visit(name, text),
+        other => {
+            rendered.clear();
+            push_py_str_of_non_string(other, rendered);
+            visit(name, rendered);
+        }
+    }
+    name.truncate(prefix_len);
 }
 
 #[cfg(test)]

@@ -14,15 +14,22 @@ use serde_json::{Map, Number, Value};
 
 /// Python's `str(value)` for a leaf value of a message; arrays are taken as
 /// having passed through `decode_unicode` first.
+#[cfg(test)]
 pub(crate) fn py_str(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         other => {
             let mut out = String::new();
-            repr_decoded(other, &mut out);
+            push_py_str_of_non_string(other, &mut out);
             out
         }
     }
+}
+
+/// Appends Python's `str(value)` of a leaf value that is not a string
+/// (strings are their own `str()`).
+pub(crate) fn push_py_str_of_non_string(value: &Value, out: &mut String) {
+    repr_decoded(value, out);
 }
 
 /// Appends Python's `repr()` of `decode_unicode(value)`.
@@ -129,6 +136,9 @@ pub(crate) fn float_repr(x: f64) -> String {
 /// tie is detected on the exact expansion of `x` and settled as dtoa does.
 fn shortest_digits(x: f64) -> (String, i32) {
     let (digits, exp) = split_sci(&format!("{x:e}"));
+    if !tie_possible(x, digits.len()) {
+        return (digits, exp);
+    }
     // An f64's exact decimal expansion has at most 767 significant digits.
     let (exact, exact_exp) = split_sci(&format!("{x:.800e}"));
     let exact = exact.trim_end_matches('0');
@@ -163,6 +173,43 @@ fn shortest_digits(x: f64) -> (String, i32) {
     } else {
         (digits, exp)
     }
+}
+
+/// Whether the exact decimal expansion of `x` (finite, > 0) can have
+/// exactly `n + 1` significant digits, the only case in which Rust's
+/// shortest `n` digits may differ from dtoa's. Cheap, so the exact
+/// 800-digit expansion is only written for the rare candidates.
+///
+/// `x = m * 2^e` with `m` odd. For `e >= 0` below 2^53 the shortest digits
+/// are the integer's own, so there is no tie; larger integers take the exact
+/// path. For `e < 0` the expansion is `m * 5^-e` shifted, whose digit count
+/// is exact in 128-bit integers while `5^-e` stays below 10^18; beyond that
+/// it has more than 18 digits, more than `n + 1` can be.
+fn tie_possible(x: f64, n: usize) -> bool {
+    let bits = x.to_bits();
+    let biased = i32::try_from((bits >> 52) & 0x7ff).unwrap_or(0);
+    let fraction = bits & ((1u64 << 52) - 1);
+    let (mut m, mut e) = if biased == 0 {
+        (fraction, -1074)
+    } else {
+        (fraction | (1u64 << 52), biased - 1075)
+    };
+    if m == 0 {
+        return false;
+    }
+    let zeros = m.trailing_zeros();
+    m >>= zeros;
+    e += i32::try_from(zeros).unwrap_or(0);
+    if e >= 0 {
+        return x >= 9_007_199_254_740_992.0;
+    }
+    let k = e.unsigned_abs();
+    if k > 25 {
+        return false;
+    }
+    let exact = u128::from(m) * 5u128.pow(k);
+    let digits = exact.checked_ilog10().map_or(1, |d| d as usize + 1);
+    digits == n + 1
 }
 
 /// Splits Rust's `{:e}` output (`"1.2345e-5"`) into its digits without the
@@ -238,7 +285,7 @@ fn push_bytes_repr(bytes: &[u8], out: &mut String) {
 
 #[cfg(test)]
 mod tests {
-    use super::{float_repr, py_str};
+    use super::{float_repr, py_str, split_sci, tie_possible};
     use serde_json::{Value, json};
 
     #[test]
@@ -298,6 +345,36 @@ mod tests {
         ];
         for &(x, want) in cases {
             assert_eq!(float_repr(x), want, "repr of {x:e}");
+        }
+    }
+
+    /// The cheap tie check never skips a tie: on values built to tie and on
+    /// pseudo-random ones, the answer equals the one the exact expansion gives.
+    #[test]
+    fn the_tie_check_never_skips_a_tie() {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut values: Vec<f64> = Vec::new();
+        for _ in 0..20_000 {
+            values.push(f64::from_bits(next() >> 1));
+            // Short dyadic fractions, where ties live.
+            let m = (next() >> 40) as f64;
+            let k = (next() % 30) as i32;
+            values.push(m / 2f64.powi(k));
+        }
+        for x in values.into_iter().filter(|x| x.is_finite() && *x > 0.0) {
+            let (digits, _) = split_sci(&format!("{x:e}"));
+            let (exact, _) = split_sci(&format!("{x:.800e}"));
+            let exact = exact.trim_end_matches('0');
+            let tie = exact.len() == digits.len() + 1 && exact.ends_with('5');
+            if tie {
+                assert!(tie_possible(x, digits.len()), "missed the tie of {x:e}");
+            }
         }
     }
 

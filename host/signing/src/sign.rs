@@ -1,20 +1,19 @@
 //! Computing, verifying and attaching signatures.
 
 use core::fmt;
-use core::fmt::Write as _;
 
 use hmac::{Hmac, Mac};
 use serde_json::Value;
 use sha2::Sha256;
 
 use crate::ct::constant_time_eq;
-use crate::flatten::hmac_input_pairs;
+use crate::flatten::visit_pairs;
 
 /// The key under which a message carries its signature.
 pub const SIGNATURE_KEY: &str = "message_signature";
 
 /// Ceilometer's signature of `message` under `secret`: the lowercase hex
-/// HMAC-SHA256 over [`hmac_input_pairs`], name then value, as UTF-8.
+/// HMAC-SHA256 over [`crate::hmac_input_pairs`], name then value, as UTF-8.
 ///
 /// An empty secret means "signing disabled" and gives `""`. Any existing
 /// `message_signature` is ignored. A message that is not a JSON object is
@@ -87,15 +86,17 @@ impl std::error::Error for NotAnObject {}
 /// The hex HMAC; `None` only if the HMAC could not be keyed, which for
 /// HMAC (any key length is valid) does not happen.
 fn mac_hex(message: &Value, secret: &str) -> Option<String> {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).ok()?;
-    for (name, value) in hmac_input_pairs(message) {
+    visit_pairs(message, &mut |name, value| {
         mac.update(name.as_bytes());
         mac.update(value.as_bytes());
-    }
+    });
     let digest = mac.finalize().into_bytes();
     let mut hex = String::with_capacity(digest.len() * 2);
     for byte in digest {
-        let _ = write!(hex, "{byte:02x}");
+        hex.push(char::from(HEX[usize::from(byte >> 4)]));
+        hex.push(char::from(HEX[usize::from(byte & 0xf)]));
     }
     Some(hex)
 }
