@@ -27,10 +27,12 @@ pub(crate) fn load_plan(args: &ConfigArgs) -> Result<Plan, Diagnostics> {
         Some(path) => Plan::load(path),
         None => {
             let data_dir = data_dir(args);
-            if let Err(error) = std::fs::create_dir_all(&data_dir) {
+            if let Err(error) =
+                std::fs::create_dir_all(&data_dir).and_then(|()| ensure_tokens_file(&data_dir))
+            {
                 return Err(nepho_policy::Diagnostic::new(
                     nepho_policy::Location::file(&data_dir),
-                    format!("cannot create the data directory: {error}"),
+                    format!("cannot prepare the data directory: {error}"),
                 )
                 .into());
             }
@@ -45,12 +47,52 @@ pub(crate) fn load_plan(args: &ConfigArgs) -> Result<Plan, Diagnostics> {
     }
 }
 
-/// The embedded configuration with its database in `data_dir`.
+/// The embedded configuration with its database and tokens file in `data_dir`.
 pub(crate) fn default_config(data_dir: &Path) -> String {
     let database = data_dir.join("nephometer.db");
     // `sqlite:///` + an absolute path, as a TOML string (quoted and escaped).
     let url = format!("sqlite:///{}", database.display());
-    DEFAULT_CONFIG.replace("@DATABASE_URL@", &toml_string(&url))
+    DEFAULT_CONFIG
+        .replace("@DATABASE_URL@", &toml_string(&url))
+        .replace(
+            "@TOKENS_FILE@",
+            &toml_string(&tokens_file(data_dir).display().to_string()),
+        )
+}
+
+/// The API's tokens file of the embedded defaults.
+pub(crate) fn tokens_file(data_dir: &Path) -> PathBuf {
+    data_dir.join("tokens.toml")
+}
+
+/// Makes the embedded defaults' tokens file, with one random admin token,
+/// unless it exists. Readable by its owner only.
+fn ensure_tokens_file(data_dir: &Path) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let path = tokens_file(data_dir);
+    let mut file = match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+    {
+        Ok(file) => file,
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => return Ok(()),
+        Err(error) => return Err(error),
+    };
+    let token = uuid::Uuid::new_v4().simple().to_string();
+    write!(
+        file,
+        "# The API tokens of Nephometer's embedded defaults (docs/api.md).\n\
+         # Send one as X-Auth-Token (`--os-token`).\n\
+         [tokens.\"{token}\"]\nuser_id = \"admin\"\nproject_id = \"admin\"\nroles = [\"admin\"]\n"
+    )?;
+    tracing::info!(
+        "Made the API tokens file {} with an admin token",
+        path.display()
+    );
+    Ok(())
 }
 
 /// `text` as a TOML basic string.
@@ -131,5 +173,29 @@ mod tests {
             "Ceilometer keeps samples for ever"
         );
         assert!(plan.pipelines.samples.is_some() && plan.pipelines.events.is_some());
+        let api = plan.api.expect("the API");
+        assert!(api.enabled);
+        assert_eq!(api.listen.to_string(), "127.0.0.1:8777");
+        assert_eq!(api.tokens, Some(dir.join("tokens.toml")));
+        let polling = plan.polling.expect("polling");
+        assert!(polling.enabled);
+    }
+
+    #[test]
+    fn the_tokens_file_is_made_once_with_an_admin_token_for_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        ensure_tokens_file(dir.path()).unwrap();
+        let path = tokens_file(dir.path());
+        let first = std::fs::read_to_string(&path).unwrap();
+        assert!(first.contains("roles = [\"admin\"]"), "{first}");
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        ensure_tokens_file(dir.path()).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            first,
+            "kept as it was"
+        );
     }
 }
