@@ -12,10 +12,12 @@
 //! `--samples` samples of `cpu_util` (one per resource per minute, 974
 //! bytes of Nova-like metadata fixed per resource) are written by
 //! `--writers` threads in batches of `--batch`, timed; then statistics
-//! (period 300, groupby resource_id) run three times per shape:
+//! (groupby resource_id; period 300 but for `total`) run three times per
+//! shape:
 //! - `full`: the whole time range (resources × minutes / 5 result rows);
 //! - `day`: the last 24 hours of data (288 periods × resources);
-//! - `project`: the last 24 hours of one project (1/20 of the resources).
+//! - `project`: the last 24 hours of one project (1/20 of the resources);
+//! - `total`: the whole time range without a period (one row per resource).
 //!
 //! On PostgreSQL the shapes run again after `ANALYZE` (what autovacuum does
 //! some time after a bulk load; autovacuum may be off on a test server).
@@ -58,7 +60,7 @@ struct Args {
     stats_only: bool,
 }
 
-const SHAPES: [&str; 3] = ["full", "day", "project"];
+const SHAPES: [&str; 4] = ["full", "day", "project", "total"];
 
 fn args() -> Args {
     let mut a = Args {
@@ -376,8 +378,8 @@ fn ingest(a: &Args, backend: &str, storage: &BlockingStorage, metas: &[serde_jso
     );
 }
 
-/// The filter and expected sample count of a statistics shape.
-fn shape_filter(a: &Args, shape: &str) -> Option<(Filter, usize)> {
+/// The filter, period and expected sample count of a statistics shape.
+fn shape_filter(a: &Args, shape: &str) -> Option<(Filter, Option<u64>, usize)> {
     let minutes = a.samples.div_ceil(a.resources) as i64;
     let start = start_micros();
     let end = start + minutes * 60_000_000;
@@ -401,8 +403,9 @@ fn shape_filter(a: &Args, shape: &str) -> Option<(Filter, usize)> {
     // The last whole day, aligned to the period grid of the data start.
     let day_start = (end - day).max(start);
     match shape {
-        "full" => Some((time(start, end), a.samples)),
-        "day" => Some((time(day_start, end), in_range(day_start, end))),
+        "full" => Some((time(start, end), Some(300), a.samples)),
+        "total" => Some((time(start, end), None, a.samples)),
+        "day" => Some((time(day_start, end), Some(300), in_range(day_start, end))),
         "project" => {
             let n = (0..a.samples)
                 .filter(|&i| resource_of(i, a.resources) % 20 == 7)
@@ -415,6 +418,7 @@ fn shape_filter(a: &Args, shape: &str) -> Option<(Filter, usize)> {
                 .count();
             Some((
                 time(day_start, end).and(Filter::eq("project_id", "project-007")),
+                Some(300),
                 n,
             ))
         }
@@ -423,20 +427,21 @@ fn shape_filter(a: &Args, shape: &str) -> Option<(Filter, usize)> {
 }
 
 fn stats_runs(storage: &BlockingStorage, a: &Args, backend: &str, shape: &str) {
-    let Some((filter, expected)) = shape_filter(a, shape) else {
+    let Some((filter, period, expected)) = shape_filter(a, shape) else {
         println!("unknown statistics shape {shape:?}; known: {SHAPES:?}");
         return;
     };
     for run in 1..=3 {
         let t = Instant::now();
         let rows = storage
-            .statistics(&filter, Some(300), &["resource_id".into()], &[])
+            .statistics(&filter, period, &["resource_id".into()], &[])
             .expect("statistics");
         let elapsed = t.elapsed();
         let counted: u64 = rows.iter().filter_map(|r| r.count).sum();
         assert_eq!(counted as usize, expected, "{shape}: samples counted");
         println!(
-            "{backend}: statistics {shape} (period 300, groupby resource_id) over {expected} of {} samples: {:.3} s ({} rows) run {run}; load average {}",
+            "{backend}: statistics {shape} (period {}, groupby resource_id) over {expected} of {} samples: {:.3} s ({} rows) run {run}; load average {}",
+            period.map_or("none".to_string(), |p| p.to_string()),
             a.samples,
             elapsed.as_secs_f64(),
             rows.len(),

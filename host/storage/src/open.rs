@@ -121,7 +121,10 @@ pub(crate) async fn connect(url: &str, options: &Options) -> Result<Pool> {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
-                .foreign_keys(true);
+                .foreign_keys(true)
+                // Statement journals in memory: a multi-row insert inside a
+                // transaction writes one (to a temporary file by default).
+                .pragma("temp_store", "memory");
             Pool::Sqlite(
                 SqlitePoolOptions::new()
                     .max_connections(options.max_connections.max(1))

@@ -212,7 +212,13 @@ pub(crate) async fn statistics(
     let shown_all = aggregates.is_empty();
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        if let Some(st) = decode(row, &fields, aggregates, shown_all, spread, period, periods)? {
+        let columns = Columns {
+            spread: stddev.then_some(spread),
+            cardinality,
+        };
+        if let Some(st) = decode(
+            row, &fields, aggregates, shown_all, &columns, period, periods,
+        )? {
             out.push(st);
         }
     }
@@ -256,13 +262,21 @@ async fn span(tx: &mut Tx, filter: &Filter, watermark: Option<i64>) -> Result<Op
     })
 }
 
+/// The optional columns of a result row.
+struct Columns {
+    /// The spread column, when stddev is asked.
+    spread: Option<Spread>,
+    /// Which distinct counts follow (resource_id, user_id, project_id).
+    cardinality: [bool; 3],
+}
+
 /// One result row as [`Statistics`] (`None` for an empty group).
 fn decode(
     mut row: Row,
     fields: &[String],
     aggregates: &[Aggregate],
     show_all: bool,
-    spread: Spread,
+    columns: &Columns,
     period: Option<u64>,
     periods: Option<(i64, i64, i64)>,
 ) -> Result<Option<Statistics>> {
@@ -279,10 +293,24 @@ fn decode(
     let min = row.float(at(4))?;
     let max = row.float(at(5))?;
     let avg = row.float(at(6))?;
-    let stddev_value = row.opt_float(at(7))?.map(|v| match spread {
-        Spread::Variance => v.max(0.0).sqrt(),
-        Spread::Stddev => v,
-    });
+    let mut next = 7;
+    let stddev_value = match columns.spread {
+        Some(spread) => {
+            next += 1;
+            row.opt_float(at(7))?.map(|v| match spread {
+                Spread::Variance => v.max(0.0).sqrt(),
+                Spread::Stddev => v,
+            })
+        }
+        None => None,
+    };
+    let mut distinct = [None; 3];
+    for (slot, asked) in distinct.iter_mut().zip(columns.cardinality) {
+        if asked {
+            *slot = row.opt_float(at(next))?;
+            next += 1;
+        }
+    }
     let groupby_map = (!fields.is_empty())
         .then(|| {
             fields
@@ -304,14 +332,11 @@ fn decode(
                 Aggregate::Max => Some(max),
                 Aggregate::Count => Some(count as f64),
                 Aggregate::Stddev => stddev_value,
-                Aggregate::Cardinality(f) => {
-                    let col = match f.as_str() {
-                        "resource_id" => 8,
-                        "user_id" => 9,
-                        _ => 10,
-                    };
-                    row.opt_float(at(col))?
-                }
+                Aggregate::Cardinality(f) => match f.as_str() {
+                    "resource_id" => distinct[0],
+                    "user_id" => distinct[1],
+                    _ => distinct[2],
+                },
             };
             if let Some(v) = value {
                 map.insert(a.key(), v);

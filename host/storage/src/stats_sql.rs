@@ -3,9 +3,9 @@
 //!
 //! Every statistics query returns the same columns: the keys `b` (period
 //! number), `unit`, `g0..` (groupby values), then first and last sample
-//! time, count, sum, minimum, maximum, average, the spread (see
-//! [`Spread`]), and the distinct resource, user and project counts (null
-//! unless asked). Rows come unordered: the caller sorts them by the keys
+//! time, count, sum, minimum, maximum, average, then the spread (see
+//! [`Spread`]) if stddev is asked, then the distinct resource, user and
+//! project counts that are asked, in that order. Rows come unordered: the caller sorts them by the keys
 //! (cheaper than sorting in the database, whose text order follows the
 //! locale's collation).
 
@@ -133,21 +133,17 @@ pub(crate) fn from_samples(d: Dialect, q: &Query) -> Result<(Sql, Spread)> {
     }
     sql.push(&format!(
         " SELECT {}, min(base.ts), max(base.ts), count(*), sum(base.v), min(base.v), \
-         max(base.v), avg(base.v), ",
+         max(base.v), avg(base.v)",
         qualified(&keys, "base")
     ));
-    if !q.stddev {
-        sql.push("NULL");
-    } else if two_pass {
-        sql.push("avg((base.v - means.mean) * (base.v - means.mean))");
-    } else {
-        sql.push("stddev_pop(base.v)");
+    if q.stddev && two_pass {
+        sql.push(", avg((base.v - means.mean) * (base.v - means.mean))");
+    } else if q.stddev {
+        sql.push(", stddev_pop(base.v)");
     }
     for (field, asked) in CARDINALITY.iter().zip(q.cardinality) {
         if asked {
             sql.push(&format!(", count(DISTINCT base.c_{field})"));
-        } else {
-            sql.push(", NULL");
         }
     }
     sql.push(" FROM base");
@@ -306,21 +302,17 @@ pub(crate) fn from_rollups(d: Dialect, q: &Query, plan: &Plan, watermark: i64) -
     sql.push(&format!(
         " SELECT {k}, min({source}.first_ts), max({source}.last_ts), \
          CAST(sum({source}.n) AS BIGINT), sum({source}.total), min({source}.vmin), \
-         max({source}.vmax), sum({source}.total) / CAST(sum({source}.n) AS DOUBLE PRECISION), "
+         max({source}.vmax), sum({source}.total) / CAST(sum({source}.n) AS DOUBLE PRECISION)"
     ));
     if q.stddev {
         sql.push(&format!(
-            "sum({source}.m2 + {source}.n * ({source}.mean - {source}.mu) \
+            ", sum({source}.m2 + {source}.n * ({source}.mean - {source}.mu) \
              * ({source}.mean - {source}.mu)) / CAST(sum({source}.n) AS DOUBLE PRECISION)"
         ));
-    } else {
-        sql.push("NULL");
     }
     for (field, asked) in CARDINALITY.iter().zip(q.cardinality) {
         if asked {
             sql.push(&format!(", count(DISTINCT {source}.c_{field})"));
-        } else {
-            sql.push(", NULL");
         }
     }
     sql.push(&format!(" FROM {source} GROUP BY {k}"));
