@@ -400,3 +400,217 @@ fn polling_refuses_a_pollster_list_that_selects_nothing() {
         "{text}"
     );
 }
+
+/// A `nephometer run` with the API on a free port, stopped when dropped.
+struct RunningAgent {
+    child: std::process::Child,
+    endpoint: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for RunningAgent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_agent_with_api() -> RunningAgent {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    std::fs::write(
+        dir.path().join("tokens.toml"),
+        "[tokens.admin-token]\nuser_id = \"root\"\nproject_id = \"ops\"\nroles = [\"admin\"]\n\
+         [tokens.alice-token]\nuser_id = \"alice\"\nproject_id = \"project-a\"\n",
+    )
+    .unwrap();
+    let db = dir.path().join("m.db");
+    std::fs::write(
+        dir.path().join("nephometer.toml"),
+        format!(
+            "[pipeline]\nsamples = \"builtin:pipeline.yaml\"\n\
+             [database]\nconnection = \"sqlite:///{}\"\n\
+             [api]\nlisten = \"127.0.0.1:{port}\"\ntokens = \"tokens.toml\"\n",
+            db.display()
+        ),
+    )
+    .unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_nephometer"))
+        .args(["run", "--config"])
+        .arg(dir.path().join("nephometer.toml"))
+        .arg("--cache-dir")
+        .arg(dir.path().join("cache"))
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("nephometer run starts");
+    let agent = RunningAgent {
+        child,
+        endpoint: format!("http://127.0.0.1:{port}"),
+        _dir: dir,
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the API did not start listening"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    agent
+}
+
+fn client(agent: &RunningAgent, token: &str, args: &[&str]) -> (bool, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_nephometer"))
+        .args(args)
+        .args(["--os-endpoint", &agent.endpoint, "--os-token", token])
+        .env("RUST_LOG", "off")
+        .output()
+        .expect("nephometer runs");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    (output.status.success(), text)
+}
+
+fn json_of(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+#[test]
+fn client_verbs_post_through_the_pipeline_and_read_back_scoped_values() {
+    let agent = start_agent_with_api();
+    for (resource, volume) in [("vm-1", "10"), ("vm-1", "30"), ("vm-2", "5.5")] {
+        let (ok, text) = client(
+            &agent,
+            "alice-token",
+            &[
+                "sample-create",
+                "-r",
+                resource,
+                "-m",
+                "cpu_util",
+                "--meter-type",
+                "gauge",
+                "--meter-unit",
+                "%",
+                "--sample-volume",
+                volume,
+                "--resource-metadata",
+                r#"{"flavor.name": "m1.small"}"#,
+            ],
+        );
+        assert!(ok, "{text}");
+        assert!(text.contains("| project_id        | project-a"), "{text}");
+    }
+    let (ok, text) = client(
+        &agent,
+        "admin-token",
+        &[
+            "sample-create",
+            "-r",
+            "db-1",
+            "-m",
+            "cpu_util",
+            "--meter-type",
+            "gauge",
+            "--meter-unit",
+            "%",
+            "--sample-volume",
+            "99",
+        ],
+    );
+    assert!(ok, "{text}");
+
+    // Statistics per resource, as alice sees them (her project only).
+    let (ok, text) = client(
+        &agent,
+        "alice-token",
+        &[
+            "statistics",
+            "-m",
+            "cpu_util",
+            "-g",
+            "resource_id",
+            "--json",
+        ],
+    );
+    assert!(ok, "{text}");
+    let mut rows: Vec<(String, f64, f64, u64)> = json_of(&text)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["groupby"]["resource_id"].as_str().unwrap().to_owned(),
+                r["avg"].as_f64().unwrap(),
+                r["max"].as_f64().unwrap(),
+                r["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        rows,
+        [
+            ("vm-1".to_owned(), 20.0, 30.0, 2),
+            ("vm-2".to_owned(), 5.5, 5.5, 1)
+        ]
+    );
+
+    // The admin sees every project's samples; a query narrows them.
+    let (ok, text) = client(&agent, "admin-token", &["sample-list", "--json"]);
+    assert!(ok, "{text}");
+    assert_eq!(json_of(&text).as_array().unwrap().len(), 4);
+    let (ok, text) = client(
+        &agent,
+        "admin-token",
+        &[
+            "sample-list",
+            "-m",
+            "cpu_util",
+            "-q",
+            "resource_id=vm-1;metadata.flavor.name=m1.small",
+            "--json",
+        ],
+    );
+    assert!(ok, "{text}");
+    let volumes: Vec<f64> = json_of(&text)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["counter_volume"].as_f64().unwrap())
+        .collect();
+    assert_eq!(volumes.len(), 2, "{text}");
+    assert!(volumes.contains(&10.0) && volumes.contains(&30.0));
+
+    // Tables: meters and resources as the ceilometer client prints them.
+    let (ok, text) = client(&agent, "alice-token", &["resource-list"]);
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("| vm-1 ") && text.contains("| vm-2 "),
+        "{text}"
+    );
+    assert!(
+        !text.contains("db-1"),
+        "another project's resource shown:\n{text}"
+    );
+    let (ok, text) = client(&agent, "alice-token", &["meter-list"]);
+    assert!(ok, "{text}");
+    assert!(text.contains("| cpu_util | gauge | %    | vm-1"), "{text}");
+
+    // Errors: the API's message, and a refused token.
+    let (ok, text) = client(&agent, "alice-token", &["sample-list", "-q", "colour=red"]);
+    assert!(
+        !ok && text.contains("HTTP 400") && text.contains("colour"),
+        "{text}"
+    );
+    let (ok, text) = client(&agent, "no-such-token", &["meter-list"]);
+    assert!(!ok && text.contains("HTTP 401"), "{text}");
+    let (ok, text) = client(&agent, "alice-token", &["event-list", "--json"]);
+    assert!(ok && json_of(&text) == serde_json::json!([]), "{text}");
+}
