@@ -86,7 +86,12 @@ impl Storage {
         }
         sql.push("s.ts DESC, s.id DESC");
         push_limit(&mut sql, limit);
-        self.pool.fetch(&sql).await?.iter().map(sample_row).collect()
+        self.pool
+            .fetch(&sql)
+            .await?
+            .iter()
+            .map(sample_row)
+            .collect()
     }
 
     /// The distinct (name, type, unit) of the meters with samples matching
