@@ -994,3 +994,104 @@ fn an_outage_requeues_without_counting_and_a_message_failing_alone_is_dead_lette
         "counted once before"
     );
 }
+
+/// The distributed polling path: `nephometer polling` in its own process
+/// polls libvirt's test driver and sends signed `telemetry.polling`
+/// notifications; the notification agent verifies and publishes them. A
+/// polling agent with another secret gets nothing through.
+#[test]
+fn a_separate_polling_agent_reaches_the_pipeline_through_rabbitmq() {
+    let names = Names::new("polling", &["ceilometer"]);
+    let site = site(&names.config_table("batch_size = 8\nbatch_timeout_ms = 50\n"));
+    let (consumer, _agent) = start(&site);
+    wait_until("the queues", Duration::from_secs(20), || {
+        Stats::get(&consumer.stats().connections) == 1
+    });
+    let uuid = {
+        let out = Command::new("virsh")
+            .args(["-c", "test:///default", "domuuid", "test"])
+            .output()
+            .expect("virsh");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    assert!(!uuid.is_empty(), "the test driver's domain has a UUID");
+    let polling_yaml = site.path("polling.yaml");
+    std::fs::write(
+        &polling_yaml,
+        "sources:\n  - name: compute\n    interval: 3600\n    meters: [cpu, vcpus, memory]\n",
+    )
+    .expect("polling.yaml");
+    let polling_agent = |secret: &str, log: &str| {
+        let config = site.path(&format!("polling-{secret}.toml"));
+        std::fs::write(
+            &config,
+            format!(
+                "[publisher]\ntelemetry_secret = {secret:?}\n\
+                 [polling]\ncfg_file = {:?}\nnamespaces = [\"compute\"]\n\
+                 libvirt_uri = \"test:///default\"\nurl = {BROKER:?}\n\
+                 topics = [{:?}]\nexchange = {:?}\n",
+                polling_yaml.display().to_string(),
+                names.topic,
+                names.exchange("ceilometer"),
+            ),
+        )
+        .expect("polling config");
+        let log = std::fs::File::create(site.path(log)).expect("log");
+        Command::new(nephometer())
+            .args(["polling", "--config"])
+            .arg(&config)
+            .arg("--cache-dir")
+            .arg(site.path("cache"))
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("nephometer polling")
+    };
+    let mut forger = polling_agent("not-the-secret", "forger.log");
+    let mut poller = polling_agent(SECRET, "polling.log");
+    let samples = site.path("samples.json");
+    wait_until("the polled samples", Duration::from_secs(60), || {
+        let counts = sample_counts(&samples);
+        ["cpu", "vcpus", "memory"]
+            .iter()
+            .all(|m| counts.contains_key(&((*m).to_owned(), uuid.clone())))
+    });
+    // Both agents polled once (the interval is an hour): the forger's
+    // messages were refused, so each meter came through exactly once.
+    wait_until("the forged messages", Duration::from_secs(30), || {
+        Stats::get(&consumer.stats().received) >= 2
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    let counts = sample_counts(&samples);
+    for meter in ["cpu", "vcpus", "memory"] {
+        assert_eq!(
+            counts[&(meter.to_owned(), uuid.clone())],
+            1,
+            "{meter}: {counts:?}"
+        );
+    }
+    let vcpus = lines(&samples)
+        .into_iter()
+        .find(|s| s["name"] == "vcpus")
+        .expect("vcpus");
+    let dominfo = Command::new("virsh")
+        .args(["-c", "test:///default", "dominfo", "test"])
+        .output()
+        .expect("virsh");
+    let cpus: f64 = String::from_utf8_lossy(&dominfo.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("CPU(s):"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("CPU(s) in dominfo");
+    assert_eq!(vcpus["volume"].as_f64(), Some(cpus));
+    assert!(
+        Stats::get(&consumer.stats().dead_lettered) >= 1,
+        "the forged batch"
+    );
+    let _ = forger.kill();
+    let _ = poller.kill();
+    let _ = forger.wait();
+    let _ = poller.wait();
+    consumer.stop();
+}
