@@ -129,6 +129,11 @@ pub(crate) fn run(args: &PollingArgs) -> anyhow::Result<ExitCode> {
     if !args.pollster_list.is_empty() {
         config.pollster_list = args.pollster_list.clone();
     }
+    // The embedded defaults poll into `nephometer run`'s own pipelines; run
+    // alone, as Ceilometer's ceilometer-polling, the agent sends to RabbitMQ.
+    if args.config.config.is_none() {
+        config.output = PollingOutput::Notifier;
+    }
     if config.output == PollingOutput::Pipeline {
         anyhow::bail!(
             "[polling] output = \"pipeline\" publishes into this process's pipelines: use `nephometer run`; `nephometer polling` sends to RabbitMQ"
