@@ -131,8 +131,9 @@ impl Pollster for SnmpPollster {
                 HostRead(read_host(target, &self.shared.plan, self.shared.settings))
             });
             match &read.0 {
+                // Logged by the URL without its passwords (the key has them).
                 Ok(snapshot) => {
-                    self.shared.faults.worked(&resource.key);
+                    self.shared.faults.worked(&target.redacted_url);
                     let out = samples(&self.definition, snapshot, target, extra);
                     let conversion_key =
                         format!("{} {}", target.redacted_url, self.definition.name);
@@ -147,7 +148,7 @@ impl Pollster for SnmpPollster {
                 }
                 Err(e) => {
                     let reason = e.to_string();
-                    self.shared.faults.failed(&resource.key, &reason);
+                    self.shared.faults.failed(&target.redacted_url, &reason);
                     polled
                         .failures
                         .push(ResourceFailure::transient(&resource.key, reason));

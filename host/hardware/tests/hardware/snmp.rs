@@ -374,8 +374,25 @@ fn wrong_credentials_and_dead_agents_fail_only_their_resource_within_the_timeout
     resources.extend(bad.iter().map(|(u, _)| Resource::new(u.clone())));
 
     let started = Instant::now();
-    let polled = cycle(&memory, &resources);
+    let (polled, logs) = capture_logs(|| cycle(&memory, &resources));
     let took = started.elapsed();
+    // The failures are logged, but never with the URLs' passwords.
+    assert!(
+        logs.iter().any(|l| l.contains("failing")),
+        "the failures are logged: {logs:?}"
+    );
+    for secret in [
+        "not-the-password",
+        "some-password",
+        "nepho-auth-sha1",
+        "nepho-priv-aes128",
+        "wrong-privacy",
+    ] {
+        assert!(
+            logs.iter().all(|l| !l.contains(secret)),
+            "`{secret}` is in the log: {logs:?}"
+        );
+    }
 
     assert_eq!(polled.samples.len(), 1, "{:?}", polled.samples);
     assert_eq!(
