@@ -189,6 +189,13 @@ pub trait Pollster: Send + Sync {
         "openstack"
     }
 
+    /// How the agent writes one of its resource keys in the log: the key
+    /// itself unless it holds secrets, which this hides (the SNMP pollsters'
+    /// keys are `snmp://` URLs with their passwords).
+    fn shown_key(&self, key: &str) -> String {
+        key.to_owned()
+    }
+
     /// Polls `resources` (never empty, each once per cycle). `cache` is
     /// shared by every pollster of the cycle: put inspector results there
     /// (one SNMP walk, one libvirt stats call per cycle) under keys that

@@ -104,6 +104,11 @@ impl Pollster for SnmpPollster {
         "hardware"
     }
 
+    /// The URL without its passwords.
+    fn shown_key(&self, key: &str) -> String {
+        url::redact(key)
+    }
+
     fn poll(&self, cache: &CycleCache, resources: &[Resource]) -> Polled {
         let mut polled = Polled::new();
         let mut targets = Vec::with_capacity(resources.len());

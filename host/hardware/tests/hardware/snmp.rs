@@ -323,6 +323,15 @@ fn v3_users_with_authentication_and_privacy() {
     }
 }
 
+/// The passwords in the URLs of the test below.
+const SECRETS: [&str; 5] = [
+    "not-the-password",
+    "some-password",
+    "nepho-auth-sha1",
+    "nepho-priv-aes128",
+    "wrong-privacy",
+];
+
 #[test]
 fn wrong_credentials_and_dead_agents_fail_only_their_resource_within_the_timeout() {
     let snmpd = Snmpd::start();
@@ -381,13 +390,7 @@ fn wrong_credentials_and_dead_agents_fail_only_their_resource_within_the_timeout
         logs.iter().any(|l| l.contains("failing")),
         "the failures are logged: {logs:?}"
     );
-    for secret in [
-        "not-the-password",
-        "some-password",
-        "nepho-auth-sha1",
-        "nepho-priv-aes128",
-        "wrong-privacy",
-    ] {
+    for secret in SECRETS {
         assert!(
             logs.iter().all(|l| !l.contains(secret)),
             "`{secret}` is in the log: {logs:?}"
@@ -402,6 +405,12 @@ fn wrong_credentials_and_dead_agents_fail_only_their_resource_within_the_timeout
     assert_eq!(polled.failures.len(), bad.len(), "{:?}", polled.failures);
     for ((url, why), failure) in bad.iter().zip(&polled.failures) {
         assert_eq!(&failure.resource, url);
+        // The agent logs the key as the pollster shows it: no password.
+        let shown = memory[0].shown_key(url);
+        assert!(
+            !SECRETS.iter().any(|secret| shown.contains(secret)),
+            "{shown}"
+        );
         assert!(!failure.permanent, "{failure:?}");
         assert!(failure.reason.contains(why), "{url}: {}", failure.reason);
         assert!(

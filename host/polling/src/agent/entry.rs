@@ -179,7 +179,10 @@ impl Entry {
         let (permanent, transient): (Vec<_>, Vec<_>) =
             failures.into_iter().partition(|f| f.permanent);
         if !permanent.is_empty() {
-            let keys: Vec<&str> = permanent.iter().map(|f| f.resource.as_str()).collect();
+            let keys: Vec<String> = permanent
+                .iter()
+                .map(|f| self.pollster.shown_key(&f.resource))
+                .collect();
             tracing::error!(pollster = name, source = %source, reason = %permanent[0].reason,
                 "Prevent pollster {name} from polling {keys:?} on source {source} anymore!");
             let mut blacklist = slot
@@ -199,7 +202,10 @@ impl Entry {
         reasons.dedup();
         let summary = reasons.join("; ");
         if self.failures.problem(source, &summary) {
-            let keys: Vec<&str> = transient.iter().map(|f| f.resource.as_str()).collect();
+            let keys: Vec<String> = transient
+                .iter()
+                .map(|f| self.pollster.shown_key(&f.resource))
+                .collect();
             tracing::warn!(pollster = name, source = %source, resources = ?keys,
                 "Continue after error from {name}: {summary}");
         } else {

@@ -158,3 +158,60 @@ fn a_hung_libvirt_never_stalls_the_other_pollsters() {
     );
     assert_eq!(log_lines(&[&path]).len(), 2);
 }
+
+/// A pollster whose resource keys hold a password (as `snmp://` URLs do):
+/// every resource fails, `broken` transiently and `dead` for good.
+struct Secretive;
+
+impl Pollster for Secretive {
+    fn name(&self) -> &str {
+        "secretive"
+    }
+    fn default_discovery(&self) -> Option<&str> {
+        None
+    }
+    fn shown_key(&self, key: &str) -> String {
+        key.replace("s3cret-pass", "***")
+    }
+    fn poll(&self, _: &CycleCache, resources: &[Resource]) -> Polled {
+        let mut out = Polled::new();
+        for r in resources {
+            out.failures.push(if r.key.contains("dead") {
+                nepho_polling::ResourceFailure::permanent(&r.key, "gone")
+            } else {
+                nepho_polling::ResourceFailure::transient(&r.key, "no answer")
+            });
+        }
+        out
+    }
+}
+
+#[test]
+fn failed_resources_are_logged_as_their_pollster_shows_them() {
+    capture_logs();
+    let yaml = "sources:\n- name: hosts\n  interval: 60\n  meters: [secretive]\n  resources:\n\
+                \x20 - 'x://u:s3cret-pass@broken-host'\n  - 'x://u:s3cret-pass@dead-host'\n";
+    let mut registry = Registry::new();
+    registry.add_pollster("test", Arc::new(Secretive));
+    let (agent, _) = agent(yaml, &registry, &["test"]);
+    agent.poll_once();
+    let transient = log_lines(&["Continue after error from secretive"]);
+    assert_eq!(transient.len(), 1, "{transient:?}");
+    assert!(
+        transient[0].contains("x://u:***@broken-host"),
+        "{}",
+        transient[0]
+    );
+    let permanent = log_lines(&["Prevent pollster secretive"]);
+    assert_eq!(permanent.len(), 1, "{permanent:?}");
+    assert!(
+        permanent[0].contains("x://u:***@dead-host"),
+        "{}",
+        permanent[0]
+    );
+    assert!(
+        log_lines(&["s3cret-pass"]).is_empty(),
+        "{:?}",
+        log_lines(&["s3cret-pass"])
+    );
+}
