@@ -8,6 +8,8 @@
 //!   three), plus `metadata.<key>` / `resource_metadata.<key>`. Another
 //!   field is a 400 listing the valid keys.
 //! - `timestamp` takes `lt le gt ge`; every other field only `eq`.
+//! - `search_offset` (minutes) widens the timestamp bounds, but not beyond
+//!   the years 1 to 9999 (a 400 naming it).
 //! - A non-admin naming another project gets 401; without a project
 //!   condition one on their own project is added.
 //! - Several conditions on one field: the last wins, as in Ceilometer.
@@ -174,6 +176,13 @@ fn translate(field: &str) -> &str {
     }
 }
 
+/// `0001-01-01T00:00:00` and `9999-12-31T23:59:59.999999` in microseconds
+/// since the epoch: the range of Python's `datetime`, and of a timestamp a
+/// query may reach after `search_offset` (Ceilometer fails with an
+/// `OverflowError` beyond it).
+const FIRST_MICROS: i64 = -62_135_596_800_000_000;
+const LAST_MICROS: i64 = 253_402_300_799_999_999;
+
 fn parse_time(value: &str) -> Result<Timestamp, ApiError> {
     Timestamp::parse(value)
         .map_err(|_| ApiError::invalid_input("timestamp", value, "invalid timestamp format"))
@@ -301,18 +310,29 @@ pub(crate) fn compile(
     {
         set("project_id".to_string(), Value::Text(own.to_string()));
     }
-    let offset = offset_minutes.saturating_mul(60_000_000);
+    let widen = |t: Timestamp, sign: i64| {
+        offset_minutes
+            .checked_mul(sign * 60_000_000)
+            .and_then(|offset| t.micros().checked_add(offset))
+            .filter(|micros| (FIRST_MICROS..=LAST_MICROS).contains(micros))
+            .map(Timestamp)
+            .ok_or_else(|| {
+                ApiError::invalid_input(
+                    "search_offset",
+                    &offset_minutes.to_string(),
+                    "it widens the timestamps beyond the years 1 to 9999",
+                )
+            })
+    };
     let mut filter = Filter::all();
     for (field, value) in fields {
         filter = filter.and(Filter::eq(field, value));
     }
     if let Some((op, t)) = start {
-        let widened = Timestamp(t.micros().saturating_sub(offset));
-        filter = filter.and(Filter::cmp("timestamp", op, widened));
+        filter = filter.and(Filter::cmp("timestamp", op, widen(t, -1)?));
     }
     if let Some((op, t)) = end {
-        let widened = Timestamp(t.micros().saturating_add(offset));
-        filter = filter.and(Filter::cmp("timestamp", op, widened));
+        filter = filter.and(Filter::cmp("timestamp", op, widen(t, 1)?));
     }
     Ok(Compiled {
         filter,
@@ -402,6 +422,47 @@ mod tests {
                     Timestamp::parse("2026-01-01T01:10:00").unwrap()
                 ))
         );
+    }
+
+    #[test]
+    fn search_offset_cannot_widen_beyond_the_years_a_timestamp_has() {
+        assert_eq!(
+            Timestamp::parse("0001-01-01T00:00:00").map(Timestamp::micros),
+            Ok(FIRST_MICROS)
+        );
+        assert_eq!(
+            Timestamp::parse("9999-12-31T23:59:59.999999").map(Timestamp::micros),
+            Ok(LAST_MICROS)
+        );
+        let query = |offset: &str| {
+            compile(
+                &[
+                    c("timestamp", "ge", "0001-01-01T00:10:00"),
+                    c("timestamp", "le", "9999-12-31T23:49:59.999999"),
+                    c("search_offset", "eq", offset),
+                ],
+                Target::Samples,
+                None,
+                None,
+            )
+        };
+        assert!(query("10").is_ok(), "down to the first and up to the last");
+        for offset in [
+            "11",
+            "-9999999999999",
+            "200000000000",
+            "9223372036854775807",
+        ] {
+            let e = query(offset).expect_err("out of range");
+            assert_eq!(e.status, 400);
+            assert_eq!(
+                e.message,
+                format!(
+                    "Invalid input for field/attribute search_offset. Value: '{offset}'. \
+                     it widens the timestamps beyond the years 1 to 9999"
+                )
+            );
+        }
     }
 
     #[test]

@@ -253,6 +253,13 @@ fn bad_statistics_parameters_are_400s() {
                 "Bad aggregate: cardinality.None",
             ),
             ("perod=60", "Unknown argument: \"perod\""),
+            (
+                "period=60&q.field=timestamp&q.op=ge&q.value=2026-01-01T00:00:00\
+                 &q.field=timestamp&q.op=lt&q.value=2026-01-02T00:00:00\
+                 &q.field=search_offset&q.value=200000000000",
+                "Invalid input for field/attribute search_offset. Value: '200000000000'. \
+                 it widens the timestamps beyond the years 1 to 9999",
+            ),
         ] {
             let (status, body) = srv.get(&format!("/v2/meters/cpu/statistics?{query}"), ADMIN);
             assert_eq!(status, 400, "{l} {query}: {body}");
