@@ -61,8 +61,9 @@ fn parse_term(term: &str) -> Result<Term, String> {
     })
 }
 
-/// The terms as URL query parameters, in the client's order (all fields,
-/// then ops, types and values).
+/// The terms as URL query parameters, the four of each term together (the
+/// ceilometer client sends all fields, then ops, types and values; the API
+/// pairs them by position either way).
 pub(crate) fn to_params(terms: &[Term]) -> Vec<(String, String)> {
     let mut params = Vec::with_capacity(terms.len() * 4);
     for term in terms {
