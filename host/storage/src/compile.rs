@@ -18,14 +18,51 @@ enum Kind {
     Time,
 }
 
+/// Most comparisons one filter may hold (each `in` value counts as one).
+/// SQLite refuses expressions nested deeper than 1,000 and PostgreSQL
+/// takes at most 65,535 parameters, and a query the API's callers can
+/// build must never reach either limit (a metadata comparison binds two).
+pub const MAX_FILTER_TERMS: usize = 400;
+
 /// Appends the condition for `filter` over samples.
 pub(crate) fn sample_condition(sql: &mut Sql, filter: &Filter) -> Result<()> {
+    check_size(filter)?;
     condition(sql, filter, &sample_leaf)
 }
 
 /// Appends the condition for `filter` over events.
 pub(crate) fn event_condition(sql: &mut Sql, filter: &Filter) -> Result<()> {
+    check_size(filter)?;
     condition(sql, filter, &event_leaf)
+}
+
+/// Refuses a filter with more than [`MAX_FILTER_TERMS`] comparisons,
+/// naming the field of the first one past the limit.
+fn check_size(filter: &Filter) -> Result<()> {
+    fn walk<'a>(filter: &'a Filter, count: &mut usize) -> Option<&'a str> {
+        match filter {
+            Filter::And(parts) | Filter::Or(parts) => {
+                parts.iter().find_map(|part| walk(part, count))
+            }
+            Filter::Not(inner) => walk(inner, count),
+            Filter::Cmp { field, .. } => {
+                *count += 1;
+                (*count > MAX_FILTER_TERMS).then_some(field.as_str())
+            }
+            Filter::In { field, values } => {
+                *count += values.len();
+                (*count > MAX_FILTER_TERMS).then_some(field.as_str())
+            }
+        }
+    }
+    let mut count = 0;
+    match walk(filter, &mut count) {
+        Some(field) => Err(Error::query(
+            field,
+            format!("the filter holds more than {MAX_FILTER_TERMS} comparisons"),
+        )),
+        None => Ok(()),
+    }
 }
 
 type Leaf = dyn Fn(&mut Sql, &str, Op, &Value) -> Result<()>;

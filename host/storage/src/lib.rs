@@ -41,6 +41,7 @@ mod write_samples;
 
 use std::time::Duration;
 
+pub use compile::MAX_FILTER_TERMS;
 pub use error::{Error, Result};
 pub use model::{
     Event, Expired, Meter, Resource, Sample, Statistics, StoredEvent, StoredSample, Trait,

@@ -183,7 +183,10 @@ pub(crate) async fn statistics(
             tx.commit().await?;
             return Ok(Vec::new());
         }
-        let n = (end - start + pus - 1) / pus;
+        // Bounds are within years 1..9999, so their difference fits; the
+        // period may be as long as it likes (one bucket then).
+        let span = end - start;
+        let n = span / pus + i64::from(span % pus != 0);
         periods = Some((start, pus, start.saturating_add(n.saturating_mul(pus))));
     }
 

@@ -579,6 +579,64 @@ fn row<'a>(st: &'a [Statistics], start: &str, resource: &str) -> &'a Statistics 
 }
 
 #[test]
+fn the_largest_filter_runs_and_a_larger_one_is_refused_naming_its_field() {
+    for db in both("filter_size") {
+        let s = db.s();
+        stats_fixture(s);
+        let ids =
+            |n: usize| -> Vec<Value> { (0..n).map(|i| Value::Text(format!("r{i}"))).collect() };
+        let largest = Filter::In {
+            field: "resource_id".into(),
+            values: ids(nepho_storage::MAX_FILTER_TERMS),
+        };
+        assert!(!all_ids(s, &largest).is_empty(), "{}", db.label);
+        let stats = s.statistics(
+            &largest.clone().and(Filter::eq("meter", "cpu_util")),
+            Some(60),
+            &[],
+            &[],
+        );
+        assert!(stats.is_err(), "{}: one more term than the limit", db.label);
+        let larger = Filter::Or(
+            (0..=nepho_storage::MAX_FILTER_TERMS)
+                .map(|i| Filter::eq("metadata.flavor", format!("f{i}")))
+                .collect(),
+        );
+        match s.samples(&larger, None) {
+            Err(Error::InvalidQuery { field, reason }) => {
+                assert_eq!(field, "metadata.flavor", "{}", db.label);
+                assert!(reason.contains("more than 400 comparisons"), "{reason}");
+            }
+            other => panic!("{}: {other:?}", db.label),
+        }
+        let events = Filter::In {
+            field: "event_type".into(),
+            values: ids(10 * nepho_storage::MAX_FILTER_TERMS),
+        };
+        assert!(matches!(
+            s.events(&events, None),
+            Err(Error::InvalidQuery { .. })
+        ));
+    }
+}
+
+#[test]
+fn a_period_longer_than_the_range_is_one_bucket() {
+    for db in both("stats_huge_period") {
+        let s = db.s();
+        stats_fixture(s);
+        let f = Filter::eq("meter", "cpu_util")
+            .and(Filter::cmp("timestamp", Op::Ge, "0001-01-01T00:00:00"))
+            .and(Filter::cmp("timestamp", Op::Lt, "9999-12-31T00:00:00"));
+        // About 292,000 years in seconds: the largest the API lets through.
+        let st = s.statistics(&f, Some(9_223_372_036_854), &[], &[]).unwrap();
+        assert_eq!(st.len(), 1, "{}: {st:?}", db.label);
+        assert_eq!(st[0].count, Some(6));
+        assert_eq!(st[0].period_start, ts("0001-01-01T00:00:00"));
+    }
+}
+
+#[test]
 fn statistics_with_period_and_groupby() {
     for db in both("stats_period") {
         let s = db.s();
