@@ -101,7 +101,10 @@ impl From<nepho_storage::Error> for ApiError {
             E::InvalidRecord { field, reason, .. } => ApiError::invalid_input(field, "", reason),
             E::Unavailable(_) | E::Conflict(_) => {
                 tracing::warn!("API: {error}");
-                ApiError::unavailable(format!("The metering database is unavailable: {error}"))
+                // The database's own words (addresses, driver messages) stay in the log.
+                ApiError::unavailable(
+                    "The metering database is unavailable; try again later (details in the agent's log)",
+                )
             }
             E::Config(_) | E::Migration(_) | E::Database(_) => {
                 tracing::error!("API: {error}");

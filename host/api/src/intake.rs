@@ -12,7 +12,8 @@ use serde_json::Value;
 /// may block) with every sample of one request; it either takes all of them or returns an error, which the
 /// client gets as a 503.
 pub trait SampleIntake: Send + Sync {
-    /// The secret the messages are signed with (`[publisher] telemetry_secret`).
+    /// The secret the messages are signed with (`[publisher] telemetry_secret`);
+    /// called on the API's async runtime, so it must return at once.
     fn telemetry_secret(&self) -> String;
 
     /// Takes meter messages (`counter_*` keys, `message_signature` set).

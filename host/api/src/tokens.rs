@@ -71,6 +71,16 @@ impl Tokens {
                     at(token.span().start)
                 ));
             }
+            // HTTP drops the spaces around a header's value, so such a
+            // token could never match.
+            if token.get_ref().trim() != token.get_ref()
+                || token.get_ref().chars().any(char::is_control)
+            {
+                return Err(format!(
+                    "{}: a token cannot begin or end with spaces or hold control characters",
+                    at(token.span().start)
+                ));
+            }
             for (field, value) in [
                 ("user_id", &identity.user_id),
                 ("project_id", &identity.project_id),
@@ -181,6 +191,10 @@ mod tests {
             (
                 "[tokens.\"\"]\nuser_id = \"u\"\nproject_id = \"p\"\n",
                 "t.toml:1:9: a token cannot be empty",
+            ),
+            (
+                "[tokens.\" padded \"]\nuser_id = \"u\"\nproject_id = \"p\"\n",
+                "t.toml:1:9: a token cannot begin or end with spaces",
             ),
             ("[tokens.a\n", "t.toml:1:10:"),
         ];

@@ -64,12 +64,24 @@ pub(crate) async fn samples(
     Ok(json_list(samples.iter().map(render::old_sample).collect()))
 }
 
+/// Most intake calls running at once; further posts wait their turn.
+const INTAKE_THREADS: usize = 8;
+
+/// Bounds the intake threads, so a flood of posts queues instead of
+/// starting a thread each.
+static INTAKE_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(INTAKE_THREADS);
+
 /// Runs `work` on a thread of its own, outside the async runtime: the
 /// intake may block (the pipeline is synchronous and may itself run a
-/// runtime, as the database publisher does).
+/// runtime, as the database publisher does, which a `spawn_blocking`
+/// thread of this runtime would refuse). At most [`INTAKE_THREADS`] at once.
 async fn off_runtime<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, ApiError> {
+    let _slot = INTAKE_SLOTS
+        .acquire()
+        .await
+        .map_err(|_| ApiError::internal("the pipeline intake is closed"))?;
     let (send, receive) = tokio::sync::oneshot::channel();
     std::thread::Builder::new()
         .name("nepho-api-intake".into())
@@ -104,10 +116,8 @@ pub(crate) async fn post(
         Timestamp::now(),
     )?;
     let intake = Arc::clone(&shared.intake);
-    let secret = {
-        let intake = Arc::clone(&intake);
-        off_runtime(move || intake.telemetry_secret()).await?
-    };
+    // Reading the secret is quick (the agent keeps it in memory).
+    let secret = intake.telemetry_secret();
     let messages: Vec<serde_json::Value> = samples.iter().map(|s| s.message(&secret)).collect();
     if direct {
         let records: Vec<_> = samples
