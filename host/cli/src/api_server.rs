@@ -32,13 +32,7 @@ impl SampleIntake for AgentIntake {
             .collect::<Result<Vec<_>, _>>()?;
         self.agent
             .publish_samples(&SampleBatch::from_samples(&samples))
-            .map_err(|failures| {
-                failures
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            })
+            .map_err(|failures| nepho_flow::PublishFailure::joined(&failures))
     }
 }
 

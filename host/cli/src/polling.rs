@@ -75,13 +75,7 @@ impl SampleSink for PipelineSink {
         let owned: Vec<OwnedSample> = samples.into_iter().map(owned).collect();
         self.0
             .publish_samples(&SampleBatch::from_samples(&owned))
-            .map_err(|failures| {
-                failures
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            })
+            .map_err(|failures| nepho_flow::PublishFailure::joined(&failures))
     }
 }
 
@@ -225,13 +219,14 @@ mod tests {
             pollster_list: vec!["no.such.meter".into()],
             ..PollingAgentConfig::default()
         };
-        let sink: Arc<dyn SampleSink> = Arc::new(PipelineSinkless);
+        let sink: Arc<dyn SampleSink> = Arc::new(DiscardingSink);
         let error = agent(&config, sink).err().expect("refused").to_string();
         assert!(error.contains("no pollster"), "{error}");
     }
 
-    struct PipelineSinkless;
-    impl SampleSink for PipelineSinkless {
+    /// Takes samples and drops them (the agent is never started here).
+    struct DiscardingSink;
+    impl SampleSink for DiscardingSink {
         fn publish(&self, _: Vec<Sample>) -> Result<(), String> {
             Ok(())
         }

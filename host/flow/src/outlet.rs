@@ -20,6 +20,17 @@ pub struct PublishFailure {
     pub reason: String,
 }
 
+impl PublishFailure {
+    /// Several failures as one message, `; `-separated.
+    pub fn joined(failures: &[PublishFailure]) -> String {
+        failures
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
 /// What a sink published to a capture.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Captured {

@@ -96,7 +96,7 @@ impl Default for IpmiConfig {
             cipher_suite: None,
             timeout: Duration::from_secs(15),
             polling_retry: 3,
-            node: local_hostname(),
+            node: nepho_policy::local_host_name(),
         }
     }
 }
@@ -127,17 +127,6 @@ impl HardwareConfig {
             },
         }
     }
-}
-
-/// This machine's host name (Ceilometer's `[DEFAULT] host` default,
-/// `socket.gethostname()`), or `localhost` when it cannot be read.
-pub fn local_hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "localhost".to_owned())
 }
 
 #[cfg(test)]

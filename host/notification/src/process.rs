@@ -198,9 +198,9 @@ impl Handler {
         if let Some(batch) = &converted.events {
             produced.events += batch.events.len();
             if !batch.events.is_empty() {
-                self.agent
-                    .publish_events(batch)
-                    .map_err(|failures| HandleError::Publish(joined(&failures)))?;
+                self.agent.publish_events(batch).map_err(|failures| {
+                    HandleError::Publish(nepho_flow::PublishFailure::joined(&failures))
+                })?;
             }
         }
         Ok(produced)
@@ -212,14 +212,6 @@ impl Handler {
         }
         self.agent
             .publish_samples(samples)
-            .map_err(|failures| HandleError::Publish(joined(&failures)))
+            .map_err(|failures| HandleError::Publish(nepho_flow::PublishFailure::joined(&failures)))
     }
-}
-
-fn joined(failures: &[nepho_flow::PublishFailure]) -> String {
-    failures
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ")
 }

@@ -128,7 +128,7 @@ impl Default for NotificationConfig {
 }
 
 /// Whether `name` is usable as an AMQP exchange, topic or queue name.
-fn amqp_name(name: &str) -> bool {
+pub(crate) fn amqp_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 255
         && name

@@ -32,6 +32,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Location};
+use crate::notification::amqp_name;
 use crate::plan::ConfigSource;
 
 /// The embedded default polling.yaml: Ceilometer's shipped file plus a
@@ -154,15 +155,6 @@ impl Default for PollingAgentConfig {
             hardware: PollingHardware::default(),
         }
     }
-}
-
-/// Whether `name` is usable as an AMQP exchange or topic.
-fn amqp_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 255
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
 }
 
 /// Validates the table; `base` is the configuration file's directory.
