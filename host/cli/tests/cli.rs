@@ -614,3 +614,47 @@ fn client_verbs_post_through_the_pipeline_and_read_back_scoped_values() {
     let (ok, text) = client(&agent, "alice-token", &["event-list", "--json"]);
     assert!(ok && json_of(&text) == serde_json::json!([]), "{text}");
 }
+
+#[test]
+fn run_expires_old_samples_every_expirer_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:///{}", dir.path().join("m.db").display());
+    {
+        let storage = nepho_storage::BlockingStorage::open(&url).unwrap();
+        let recent = nepho_storage::Timestamp::now().to_string();
+        storage
+            .record_samples(&[sample("old", "2015-04-23T12:00:00"), sample("new", &recent)])
+            .unwrap();
+    }
+    let config = dir.path().join("nephometer.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[database]\nconnection = \"{url}\"\nmetering_time_to_live = 86400\nexpirer_interval = 1\n"
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nephometer"))
+        .args(["run", "--config"])
+        .arg(&config)
+        .arg("--cache-dir")
+        .arg(dir.path().join("cache"))
+        .env("RUST_LOG", "off")
+        .spawn()
+        .expect("nephometer run starts");
+    let storage = nepho_storage::BlockingStorage::open(&url).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while storage.sample("old").unwrap().is_some() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the periodic expiry did not remove the old sample");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        storage.sample("new").unwrap().is_some(),
+        "a recent sample is kept"
+    );
+}

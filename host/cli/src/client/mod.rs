@@ -19,7 +19,8 @@ pub(crate) struct ClientArgs {
     /// The API's base URL.
     #[arg(long, env = "OS_ENDPOINT", default_value = "http://127.0.0.1:8777")]
     pub(crate) os_endpoint: String,
-    /// A token of the API's tokens file, sent as X-Auth-Token.
+    /// A token of the API's tokens file, sent as X-Auth-Token. Prefer the
+    /// OS_TOKEN variable: a command line is visible in the process list.
     #[arg(long, env = "OS_TOKEN", hide_env_values = true)]
     pub(crate) os_token: Option<String>,
     /// Print the API's JSON instead of a table.
