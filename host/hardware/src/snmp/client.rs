@@ -245,18 +245,43 @@ impl SnmpClient {
     }
 }
 
+/// Names whose resolution is still running (at most one thread per name,
+/// however long the resolver hangs).
+static RESOLVING: std::sync::Mutex<std::collections::BTreeSet<String>> =
+    std::sync::Mutex::new(std::collections::BTreeSet::new());
+
 /// Resolves `address` (`host:port`), giving up after `limit`: the system
 /// resolver has no deadline of its own, so it runs on a thread of its own
-/// (left to finish on its own if it hangs).
+/// (left to finish on its own if it hangs; while it does, later cycles fail
+/// at once for that name instead of starting another thread).
 fn resolve(address: &str, limit: Duration) -> Result<SocketAddr, SnmpError> {
     if let Ok(ip) = address.parse::<SocketAddr>() {
         return Ok(ip);
     }
+    let pending = || RESOLVING.lock().unwrap_or_else(|p| p.into_inner());
+    if !pending().insert(address.to_owned()) {
+        return Err(SnmpError::Address(format!(
+            "cannot resolve {address}: the resolver has not answered an earlier request yet"
+        )));
+    }
     let (tx, rx) = std::sync::mpsc::channel();
     let owned = address.to_owned();
-    std::thread::spawn(move || {
-        let _ = tx.send(owned.to_socket_addrs().map(|mut a| a.next()));
-    });
+    let spawned = std::thread::Builder::new()
+        .name("nepho-snmp-resolve".to_owned())
+        .spawn(move || {
+            let answer = owned.to_socket_addrs().map(|mut a| a.next());
+            RESOLVING
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&owned);
+            let _ = tx.send(answer);
+        });
+    if let Err(e) = spawned {
+        pending().remove(address);
+        return Err(SnmpError::Address(format!(
+            "cannot resolve {address}: no thread for the resolver: {e}"
+        )));
+    }
     match rx.recv_timeout(limit.max(Duration::from_millis(100))) {
         Ok(Ok(Some(addr))) => Ok(addr),
         Ok(Ok(None)) => Err(SnmpError::Address(format!(
@@ -340,4 +365,45 @@ fn usm_security(user: &super::url::UsmUser) -> v3::Security {
         }
     };
     security
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_still_resolving_fails_at_once_without_another_thread() {
+        let name = "still-resolving.invalid:161";
+        RESOLVING
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(name.to_owned());
+        let started = std::time::Instant::now();
+        let error = resolve(name, Duration::from_secs(5)).expect_err("pending");
+        assert!(started.elapsed() < Duration::from_secs(1));
+        assert!(
+            error
+                .to_string()
+                .contains("has not answered an earlier request"),
+            "{error}"
+        );
+        RESOLVING
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(name);
+    }
+
+    #[test]
+    fn a_resolved_name_can_be_resolved_again() {
+        for _ in 0..2 {
+            let addr = resolve("localhost:161", Duration::from_secs(5)).expect("localhost");
+            assert_eq!(addr.port(), 161);
+        }
+        assert!(
+            !RESOLVING
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .contains("localhost:161")
+        );
+    }
 }
