@@ -68,6 +68,15 @@ impl Sql {
         let _ = write!(self.text, "{sigil}{}", self.args.len());
         self
     }
+
+    /// Appends ` LIMIT n` (bound) when there is a limit.
+    pub fn limit(&mut self, limit: Option<u64>) -> &mut Sql {
+        if let Some(n) = limit {
+            self.push(" LIMIT ")
+                .bind(Arg::Int(i64::try_from(n).unwrap_or(i64::MAX)));
+        }
+        self
+    }
 }
 
 /// A backend-neutral cell.

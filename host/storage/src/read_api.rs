@@ -49,13 +49,6 @@ fn order_column(field: &str) -> Result<&'static str> {
     })
 }
 
-fn push_limit(sql: &mut Sql, limit: Option<u64>) {
-    if let Some(n) = limit {
-        sql.push(" LIMIT ")
-            .bind(Arg::Int(i64::try_from(n).unwrap_or(i64::MAX)));
-    }
-}
-
 /// The value column of each trait table, with its type.
 const TRAIT_TABLES: [(&str, &str); 4] = [
     ("trait_text", "string"),
@@ -85,7 +78,7 @@ impl Storage {
                 .push(if term.descending { " DESC, " } else { " ASC, " });
         }
         sql.push("s.ts DESC, s.id DESC");
-        push_limit(&mut sql, limit);
+        sql.limit(limit);
         self.pool
             .fetch(&sql)
             .await?
@@ -103,7 +96,7 @@ impl Storage {
             .push("WHERE ");
         sample_condition(&mut sql, filter)?;
         sql.push(" ORDER BY 1, 2, 3");
-        push_limit(&mut sql, limit);
+        sql.limit(limit);
         self.pool
             .fetch(&sql)
             .await?

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use crate::bulk::in_list_int;
 use crate::compile::event_condition;
-use crate::db::{Arg, Pool, Sql};
+use crate::db::{Pool, Sql};
 use crate::error::Result;
 use crate::model::{Event, Trait, TraitValue};
 use crate::query::Filter;
@@ -21,10 +21,7 @@ pub(crate) async fn events(pool: &Pool, filter: &Filter, max: Option<u64>) -> Re
     );
     event_condition(&mut sql, filter)?;
     sql.push(" ORDER BY e.generated, e.message_id");
-    if let Some(n) = max {
-        sql.push(" LIMIT ")
-            .bind(Arg::Int(i64::try_from(n).unwrap_or(i64::MAX)));
-    }
+    sql.limit(max);
     let mut ids = Vec::new();
     let mut out = Vec::new();
     for row in pool.fetch(&sql).await? {

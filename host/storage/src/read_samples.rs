@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::compile::sample_condition;
-use crate::db::{Arg, Pool, Row, Sql};
+use crate::db::{Pool, Row, Sql};
 use crate::error::Result;
 use crate::model::{Meter, Resource, Sample};
 use crate::query::Filter;
@@ -15,13 +15,6 @@ pub(crate) const FROM_SAMPLES: &str = " FROM samples s JOIN meters m ON m.id = s
 
 pub(crate) fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or(serde_json::Value::Null)
-}
-
-fn limit(sql: &mut Sql, limit: Option<u64>) {
-    if let Some(n) = limit {
-        sql.push(" LIMIT ")
-            .bind(Arg::Int(i64::try_from(n).unwrap_or(i64::MAX)));
-    }
 }
 
 pub(crate) const SAMPLE_COLUMNS: &str = "SELECT s.message_id, m.name, m.type, m.unit, s.volume, r.user_id, \
@@ -53,7 +46,7 @@ pub(crate) async fn samples(pool: &Pool, filter: &Filter, max: Option<u64>) -> R
     sql.push(SAMPLE_COLUMNS).push(FROM_SAMPLES).push("WHERE ");
     sample_condition(&mut sql, filter)?;
     sql.push(" ORDER BY s.ts DESC, s.id DESC");
-    limit(&mut sql, max);
+    sql.limit(max);
     pool.fetch(&sql).await?.iter().map(sample_row).collect()
 }
 
@@ -67,7 +60,7 @@ pub(crate) async fn meters(pool: &Pool, filter: &Filter, max: Option<u64>) -> Re
     .push("WHERE ");
     sample_condition(&mut sql, filter)?;
     sql.push(" ORDER BY 1, 2, 3, 4, 5, 6, 7");
-    limit(&mut sql, max);
+    sql.limit(max);
     pool.fetch(&sql)
         .await?
         .iter()
@@ -104,7 +97,7 @@ pub(crate) async fn resources(
     .push("WHERE ");
     sample_condition(&mut sql, filter)?;
     sql.push(") t WHERE rn = 1 ORDER BY resource_id");
-    limit(&mut sql, max);
+    sql.limit(max);
     let mut out: Vec<Resource> = pool
         .fetch(&sql)
         .await?
