@@ -31,7 +31,7 @@ pub(crate) fn run(args: &ConfigArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let storage = BlockingStorage::open(&database.connection)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", redacted(&database.connection)))?;
+        .map_err(|e| anyhow::anyhow!("{}: {e}", nepho_publish::redact_raw(&database.connection)))?;
     let expired = expire(&storage, &database)?;
     println!("{}", describe(&expired));
     Ok(ExitCode::SUCCESS)
@@ -47,10 +47,6 @@ fn describe(expired: &Expired) -> String {
         "Expired {} samples, {} meters, {} resources, {} events",
         expired.samples, expired.meters, expired.resources, expired.events
     )
-}
-
-fn redacted(url: &str) -> String {
-    nepho_publish::redact_raw(url)
 }
 
 /// Starts the periodic expiry of `nephometer run` on its own thread. Each
@@ -84,7 +80,7 @@ pub(crate) fn start_periodic(
                         Ok(storage) => open = Some((database.connection.clone(), storage)),
                         Err(e) => {
                             tracing::warn!(
-                                database = %redacted(&database.connection),
+                                database = %nepho_publish::redact_raw(&database.connection),
                                 "Expiry skipped: cannot open the database: {e}"
                             );
                             continue;

@@ -276,18 +276,22 @@ fn sample(id: &str, timestamp: &str) -> nepho_storage::StoredSample {
     }
 }
 
+/// A SQLite database in `dir` with a sample from 2015 (`old`) and one from
+/// now (`new`); its URL.
+fn old_and_new_samples(dir: &Path) -> String {
+    let url = format!("sqlite:///{}", dir.join("m.db").display());
+    let storage = nepho_storage::BlockingStorage::open(&url).unwrap();
+    let recent = nepho_storage::Timestamp::now().to_string();
+    storage
+        .record_samples(&[sample("old", "2015-04-23T12:00:00"), sample("new", &recent)])
+        .unwrap();
+    url
+}
+
 #[test]
 fn expirer_removes_what_is_older_than_the_time_to_live_and_keeps_the_rest() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("m.db");
-    let url = format!("sqlite:///{}", db.display());
-    {
-        let storage = nepho_storage::BlockingStorage::open(&url).unwrap();
-        let recent = nepho_storage::Timestamp::now().to_string();
-        storage
-            .record_samples(&[sample("old", "2015-04-23T12:00:00"), sample("new", &recent)])
-            .unwrap();
-    }
+    let url = old_and_new_samples(dir.path());
     let config = dir.path().join("nephometer.toml");
     std::fs::write(
         &config,
@@ -618,14 +622,7 @@ fn client_verbs_post_through_the_pipeline_and_read_back_scoped_values() {
 #[test]
 fn run_expires_old_samples_every_expirer_interval() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite:///{}", dir.path().join("m.db").display());
-    {
-        let storage = nepho_storage::BlockingStorage::open(&url).unwrap();
-        let recent = nepho_storage::Timestamp::now().to_string();
-        storage
-            .record_samples(&[sample("old", "2015-04-23T12:00:00"), sample("new", &recent)])
-            .unwrap();
-    }
+    let url = old_and_new_samples(dir.path());
     let config = dir.path().join("nephometer.toml");
     std::fs::write(
         &config,
