@@ -3,6 +3,13 @@
 //! on PostgreSQL, multi-row `VALUES` statements on SQLite. Ids already
 //! stored, or repeated within the batch, are skipped (`ON CONFLICT
 //! (message_id) DO NOTHING`); the result is how many rows were inserted.
+//!
+//! On PostgreSQL `ON CONFLICT` costs a speculative insertion per row (a
+//! probe of the unique index before the insert, then the insert), so a
+//! batch is first inserted plainly ([`Dedup::Fail`]): the unique index
+//! rejects a redelivered id, and the caller then writes the batch again
+//! with [`Dedup::Skip`]. Redeliveries are rare; the plain insert is the
+//! common case.
 
 use crate::db::Tx;
 use crate::error::{Error, Result};
@@ -45,15 +52,51 @@ const COLUMNS: &str = "meter_id, resource_pk, volume, ts, recorded_at, message_i
 const PG_INSERT: &str = "INSERT INTO samples (meter_id, resource_pk, volume, ts, recorded_at, \
      message_id, message_signature, monotonic_time) \
      SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::float8[], $4::bigint[], $5::bigint[], \
+     $6::text[], $7::text[], $8::float8[])";
+
+const PG_INSERT_SKIPPING: &str = "INSERT INTO samples (meter_id, resource_pk, volume, ts, \
+     recorded_at, message_id, message_signature, monotonic_time) \
+     SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::float8[], $4::bigint[], $5::bigint[], \
      $6::text[], $7::text[], $8::float8[]) ON CONFLICT (message_id) DO NOTHING";
+
+/// PostgreSQL's SQLSTATE for a unique violation.
+const UNIQUE_VIOLATION: &str = "23505";
+
+/// What the insert does with a message id already stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dedup {
+    /// Fails the statement (and so the transaction): [`Inserted::Duplicate`].
+    Fail,
+    /// Skips the row.
+    Skip,
+}
+
+/// The outcome of [`insert`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Inserted {
+    /// This many rows were new.
+    Rows(u64),
+    /// A message id is stored already (only with [`Dedup::Fail`]); the
+    /// transaction is aborted.
+    Duplicate,
+}
 
 /// Rows per SQLite statement: 8 parameters each, under SQLite's 32,766.
 const SQLITE_ROWS: usize = 1000;
 
-/// Inserts `rows`; returns how many were new.
-pub(crate) async fn insert(tx: &mut Tx, rows: &SampleColumns<'_>) -> Result<u64> {
+/// Inserts `rows`; returns how many were new. SQLite always skips stored
+/// ids (its conflict check is cheap).
+pub(crate) async fn insert(
+    tx: &mut Tx,
+    rows: &SampleColumns<'_>,
+    dedup: Dedup,
+) -> Result<Inserted> {
     if let Some(conn) = tx.postgres() {
-        let done = sqlx::query(PG_INSERT)
+        let statement = match dedup {
+            Dedup::Fail => PG_INSERT,
+            Dedup::Skip => PG_INSERT_SKIPPING,
+        };
+        let done = sqlx::query(statement)
             .bind(rows.meter_id.as_slice())
             .bind(rows.resource_pk.as_slice())
             .bind(rows.volume.as_slice())
@@ -63,8 +106,14 @@ pub(crate) async fn insert(tx: &mut Tx, rows: &SampleColumns<'_>) -> Result<u64>
             .bind(rows.message_signature.as_slice())
             .bind(rows.monotonic_time.as_slice())
             .execute(conn)
-            .await?;
-        return Ok(done.rows_affected());
+            .await;
+        return match done {
+            Ok(done) => Ok(Inserted::Rows(done.rows_affected())),
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some(UNIQUE_VIOLATION) => {
+                Ok(Inserted::Duplicate)
+            }
+            Err(e) => Err(e.into()),
+        };
     }
     let conn = tx
         .sqlite()
@@ -97,7 +146,7 @@ pub(crate) async fn insert(tx: &mut Tx, rows: &SampleColumns<'_>) -> Result<u64>
         stored += q.execute(&mut *conn).await?.rows_affected();
         from += take;
     }
-    Ok(stored)
+    Ok(Inserted::Rows(stored))
 }
 
 /// `INSERT .. VALUES (?, ..), ..` for `rows` rows.

@@ -19,7 +19,7 @@ use std::sync::Mutex;
 use crate::bulk::{Columns, in_list};
 use crate::db::{Arg, Dialect, Pool, Sql, Tx};
 use crate::error::{Error, Result};
-use crate::insert_samples::{SampleColumns, insert};
+use crate::insert_samples::{Dedup, Inserted, SampleColumns, insert};
 use crate::locks;
 use crate::metadata::{Flat, canonical, flatten, resource_key};
 use crate::model::StoredSample;
@@ -222,7 +222,17 @@ pub(crate) async fn record_samples(
         return Ok(0);
     }
     let p = prepare(samples, cache)?;
-    let result = write(pool, cache, &p, durable, samples).await;
+    let mut result = write(pool, cache, &p, durable, samples, Dedup::Fail).await;
+    if matches!(result, Ok(Inserted::Duplicate)) {
+        // A message id is stored already: the batch again, skipping those.
+        result = write(pool, cache, &p, durable, samples, Dedup::Skip).await;
+    }
+    let result = result.and_then(|inserted| match inserted {
+        Inserted::Rows(n) => Ok(n),
+        Inserted::Duplicate => Err(Error::Database(
+            "the insert skipping stored ids reported a duplicate".into(),
+        )),
+    });
     match result {
         Ok(stored) => {
             maintenance.after_write(pool, stored);
@@ -248,7 +258,8 @@ async fn write(
     p: &Prepared<'_>,
     durable: bool,
     samples: &[StoredSample],
-) -> Result<u64> {
+    dedup: Dedup,
+) -> Result<Inserted> {
     let d = pool.dialect();
     let begin = if durable {
         locks::PG_BEGIN_WRITE
@@ -313,7 +324,11 @@ async fn write(
         cols.message_signature.push(s.message_signature.as_deref());
         cols.monotonic_time.push(s.monotonic_time);
     }
-    let stored = insert(&mut tx, &cols).await?;
+    let stored = match insert(&mut tx, &cols, dedup).await? {
+        Inserted::Rows(n) => n,
+        // Dropping the aborted transaction rolls it back.
+        Inserted::Duplicate => return Ok(Inserted::Duplicate),
+    };
     tx.commit().await?;
     // Only ids seen committed, in the epoch they were read in, are remembered.
     let mut c = cache.lock();
@@ -328,7 +343,7 @@ async fn write(
             c.resources.insert(p.resources[i].cache_key, id);
         }
     }
-    Ok(stored)
+    Ok(Inserted::Rows(stored))
 }
 
 fn new_resource(s: &StoredSample) -> NewResource<'_> {

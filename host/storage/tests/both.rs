@@ -38,19 +38,53 @@ fn batch_insert_and_redelivery_are_idempotent() {
         assert_eq!(s.record_samples(&batch).unwrap(), 1500, "{}", db.label);
         // Redelivered whole: nothing new.
         assert_eq!(s.record_samples(&batch).unwrap(), 0, "{}", db.label);
-        // Partly redelivered, with a duplicate inside the batch too.
+        // Partly redelivered, with a duplicate inside the batch too, and a
+        // meter and resource first seen in that batch.
+        let first_seen = sample(
+            "new-2",
+            "disk.usage",
+            "r-new",
+            Some("u9"),
+            Some("p9"),
+            "2026-11-23T10:00:02Z",
+            2.0,
+            json!({"k": "v"}),
+        );
         let mixed = vec![
             batch[0].clone(),
             simple("new-1", "2026-11-23T10:00:01Z", 1.0),
             simple("new-1", "2026-11-23T10:00:01Z", 1.0),
+            first_seen,
         ];
-        assert_eq!(s.record_samples(&mixed).unwrap(), 1, "{}", db.label);
+        assert_eq!(s.record_samples(&mixed).unwrap(), 2, "{}", db.label);
+        // Only duplicates within one batch, none stored before.
+        let twice = vec![
+            simple("new-3", "2026-11-23T10:00:03Z", 3.0),
+            simple("new-3", "2026-11-23T10:00:03Z", 3.0),
+        ];
+        assert_eq!(s.record_samples(&twice).unwrap(), 1, "{}", db.label);
         assert_eq!(
             s.samples(&Filter::all(), None).unwrap().len(),
-            1501,
+            1503,
             "{}",
             db.label
         );
+        // The meter and resource row written in the retried transaction
+        // exist, and a later sample of them finds them.
+        let later = sample(
+            "new-4",
+            "disk.usage",
+            "r-new",
+            Some("u9"),
+            Some("p9"),
+            "2026-11-23T10:00:04Z",
+            4.0,
+            json!({"k": "v"}),
+        );
+        assert_eq!(s.record_samples(&[later]).unwrap(), 1, "{}", db.label);
+        let got = s.sample("new-4").unwrap().expect("stored");
+        assert_eq!(got.resource_id, "r-new");
+        assert_eq!(got.resource_metadata, json!({"k": "v"}));
         assert_eq!(s.record_samples(&[]).unwrap(), 0);
 
         let got = s.sample("m0007").unwrap().expect("stored");
