@@ -188,6 +188,36 @@ impl Row {
     }
 }
 
+/// Numeric cells of a backend's row, by column number.
+pub(crate) trait Numbers {
+    /// An integer column (not null; on PostgreSQL a `bigint`).
+    fn int(&self, i: usize) -> Result<i64>;
+    /// A floating-point column (not null; SQLite integers convert).
+    fn float(&self, i: usize) -> Result<f64>;
+}
+
+impl Numbers for PgRow {
+    fn int(&self, i: usize) -> Result<i64> {
+        Ok(self.try_get::<i64, _>(i)?)
+    }
+
+    fn float(&self, i: usize) -> Result<f64> {
+        Ok(self.try_get::<f64, _>(i)?)
+    }
+}
+
+impl Numbers for SqliteRow {
+    // SQLite types values, not columns: an expression's column has no
+    // declared type to check, so both read the value as asked.
+    fn int(&self, i: usize) -> Result<i64> {
+        Ok(self.try_get_unchecked::<i64, _>(i)?)
+    }
+
+    fn float(&self, i: usize) -> Result<f64> {
+        Ok(self.try_get_unchecked::<f64, _>(i)?)
+    }
+}
+
 fn pg_row(row: &PgRow) -> Result<Row> {
     let mut cells = Vec::with_capacity(row.columns().len());
     for (i, col) in row.columns().iter().enumerate() {
@@ -347,6 +377,34 @@ impl Tx {
                 .map(pg_row)
                 .collect(),
         }
+    }
+
+    /// Runs `sql` and hands every row to `each` as it arrives, read
+    /// straight from the backend's row (no cells built): for large results
+    /// of numbers.
+    pub async fn for_each_row(
+        &mut self,
+        sql: &Sql,
+        mut each: impl FnMut(&dyn Numbers) -> Result<()>,
+    ) -> Result<()> {
+        use futures_lite::StreamExt;
+        match self {
+            Tx::Sqlite(t) => {
+                let q = sqlite_query(sql)?;
+                let mut rows = q.fetch(&mut **t);
+                while let Some(row) = rows.next().await {
+                    each(&row?)?;
+                }
+            }
+            Tx::Postgres(t) => {
+                let q = pg_query(sql);
+                let mut rows = q.fetch(&mut **t);
+                while let Some(row) = rows.next().await {
+                    each(&row?)?;
+                }
+            }
+        }
+        Ok(())
     }
 
     pub async fn execute(&mut self, sql: &Sql) -> Result<u64> {

@@ -15,6 +15,7 @@
 //! - Queries take a [`Filter`], compiled to parameterised SQL (values are
 //!   always bound, never spliced into the SQL text).
 
+mod analyze;
 mod bulk;
 mod compile;
 mod db;
@@ -33,6 +34,7 @@ mod rollup;
 mod rollup_plan;
 mod sample_key;
 mod stats;
+mod stats_cells;
 mod stats_sql;
 mod sync;
 mod time;

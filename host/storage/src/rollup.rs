@@ -24,7 +24,7 @@
 //! the cell the cut-off falls in, under the same maintenance lock.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 
 use std::time::{Duration, Instant};
 
@@ -54,6 +54,8 @@ pub(crate) fn cell_floor(ts: i64) -> i64 {
 pub(crate) struct Maintenance {
     stored_since_step: AtomicU64,
     running: AtomicBool,
+    /// The watermark at this storage's last ANALYZE (`analyze.rs`).
+    analyzed_at: AtomicI64,
 }
 
 /// Clears the `running` flag however the step ends (also if its task is
@@ -81,14 +83,22 @@ impl Maintenance {
         let running = Running(self.clone());
         let pool = pool.clone();
         tokio::spawn(async move {
-            if let Err(e) = step(&pool, STEP_IDS).await {
-                running
-                    .0
-                    .stored_since_step
-                    .fetch_add(total, Ordering::SeqCst);
-                tracing::warn!(
-                    "Rollup maintenance failed (the samples are stored; retried after the next writes): {e}"
-                );
+            match step(&pool, STEP_IDS).await {
+                Ok((_, watermark)) => {
+                    let last = &running.0.analyzed_at;
+                    if let Err(e) = crate::analyze::if_grown(&pool, last, watermark).await {
+                        tracing::warn!("ANALYZE of the storage tables failed: {e}");
+                    }
+                }
+                Err(e) => {
+                    running
+                        .0
+                        .stored_since_step
+                        .fetch_add(total, Ordering::SeqCst);
+                    tracing::warn!(
+                        "Rollup maintenance failed (the samples are stored; retried after the next writes): {e}"
+                    );
+                }
             }
             drop(running);
         });
@@ -98,13 +108,13 @@ impl Maintenance {
 /// Runs maintenance steps until the rollups hold every sample whose write
 /// had ended when this started.
 pub(crate) async fn catch_up(pool: &Pool) -> Result<()> {
-    while !step(pool, STEP_IDS).await? {}
+    while !step(pool, STEP_IDS).await?.0 {}
     Ok(())
 }
 
 /// One step: aggregates at most `max_ids` sample ids above the watermark.
-/// Returns whether the rollups have caught up.
-async fn step(pool: &Pool, max_ids: i64) -> Result<bool> {
+/// Returns whether the rollups have caught up, and the watermark.
+async fn step(pool: &Pool, max_ids: i64) -> Result<(bool, i64)> {
     let d = pool.dialect();
     let high = match d {
         Dialect::Postgres => Some(settled_id(pool).await?),
@@ -125,7 +135,7 @@ async fn step(pool: &Pool, max_ids: i64) -> Result<bool> {
     let watermark = locks::watermark(&mut tx).await?;
     if watermark >= high {
         tx.commit().await?;
-        return Ok(true);
+        return Ok((true, watermark));
     }
     let upto = high.min(watermark.saturating_add(max_ids));
     let mut condition = Sql::new(d);
@@ -141,7 +151,7 @@ async fn step(pool: &Pool, max_ids: i64) -> Result<bool> {
         .push(" WHERE id = 1");
     tx.execute(&sql).await?;
     tx.commit().await?;
-    Ok(upto >= high)
+    Ok((upto >= high, upto))
 }
 
 /// The highest sample id whose write transaction has ended (PostgreSQL),

@@ -3,7 +3,9 @@
 //! fields. Where the rollups can answer exactly (`rollup_plan.rs`), whole
 //! 300-second cells come from `sample_rollups` and the rest from `samples`
 //! (`stats_sql.rs`), read in one snapshot with the rollup watermark;
-//! otherwise everything comes from `samples`.
+//! otherwise everything comes from `samples`. When the periods lie on the
+//! cell grid and the groupby fields are resource row columns, the parts
+//! are merged here instead of grouped by the database (`stats_cells.rs`).
 //!
 //! Periods follow Ceilometer's `iter_period`: buckets start at the query's
 //! lower timestamp bound (or the first matching sample) and step `period`
@@ -201,31 +203,40 @@ pub(crate) async fn statistics(
         cardinality,
     };
     let chosen: Option<(Plan, i64)> = watermark.and_then(|w| plan(filter, periods).map(|p| (p, w)));
-    let (sql, spread) = match &chosen {
-        Some((p, w)) => (
-            crate::stats_sql::from_rollups(d, &query, p, *w)?,
-            Spread::Variance,
-        ),
-        None => crate::stats_sql::from_samples(d, &query)?,
-    };
-    let mut rows = tx.fetch(&sql).await?;
-    tx.commit().await?;
-    sort(&mut rows, 2 + groups.len());
-
-    let shown_all = aggregates.is_empty();
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let columns = Columns {
-            spread: stddev.then_some(spread),
-            cardinality,
-        };
-        if let Some(st) = decode(
-            row, &fields, aggregates, shown_all, &columns, period, periods,
-        )? {
-            out.push(st);
+    let totals = match &chosen {
+        Some((p, w)) if crate::stats_cells::applies(&query, p) => {
+            let totals = crate::stats_cells::totals(&mut tx, &query, p, *w).await?;
+            tx.commit().await?;
+            totals
         }
-    }
-    Ok(out)
+        _ => {
+            let (sql, spread) = match &chosen {
+                Some((p, w)) => (
+                    crate::stats_sql::from_rollups(d, &query, p, *w)?,
+                    Spread::Variance,
+                ),
+                None => crate::stats_sql::from_samples(d, &query)?,
+            };
+            let mut rows = tx.fetch(&sql).await?;
+            tx.commit().await?;
+            sort(&mut rows, 2 + groups.len());
+            let columns = Columns {
+                spread: stddev.then_some(spread),
+                cardinality,
+                periods: periods.is_some(),
+            };
+            let mut totals = Vec::with_capacity(rows.len());
+            for row in rows {
+                totals.extend(decode(row, groups.len(), &columns)?);
+            }
+            totals
+        }
+    };
+    let show_all = aggregates.is_empty();
+    Ok(totals
+        .into_iter()
+        .map(|t| finish(t, &fields, aggregates, show_all, period, periods))
+        .collect())
 }
 
 /// Orders rows by their first `keys` cells (period, unit, groupby values):
@@ -271,33 +282,40 @@ struct Columns {
     spread: Option<Spread>,
     /// Which distinct counts follow (resource_id, user_id, project_id).
     cardinality: [bool; 3],
+    /// Whether the first column is a period number.
+    periods: bool,
 }
 
-/// One result row as [`Statistics`] (`None` for an empty group).
-fn decode(
-    mut row: Row,
-    fields: &[String],
-    aggregates: &[Aggregate],
-    show_all: bool,
-    columns: &Columns,
-    period: Option<u64>,
-    periods: Option<(i64, i64, i64)>,
-) -> Result<Option<Statistics>> {
-    let ng = fields.len();
-    let shown = |a: Aggregate| show_all || aggregates.contains(&a);
-    let at = |i: usize| 2 + ng + i;
+/// One group's aggregates, however they were computed.
+pub(crate) struct Totals {
+    /// The period number (0 without periods).
+    pub period: i64,
+    pub unit: String,
+    /// The groupby values, in the order of the groupby fields.
+    pub values: Vec<Option<String>>,
+    /// First and last sample time.
+    pub first: i64,
+    pub last: i64,
+    pub count: u64,
+    pub sum: f64,
+    pub min: f64,
+    pub max: f64,
+    pub avg: f64,
+    /// The population standard deviation, when computed.
+    pub stddev: Option<f64>,
+    /// Distinct resource, user and project counts, those computed.
+    pub distinct: [Option<f64>; 3],
+}
+
+/// The aggregates of one result row (`None` for an empty group).
+fn decode(mut row: Row, groups: usize, columns: &Columns) -> Result<Option<Totals>> {
+    let at = |i: usize| 2 + groups + i;
     let count = u64::try_from(row.int(at(2))?).unwrap_or(0);
     if count == 0 {
         return Ok(None);
     }
-    let tsmin = Timestamp(row.int(at(0))?);
-    let tsmax = Timestamp(row.int(at(1))?);
-    let sum = row.float(at(3))?;
-    let min = row.float(at(4))?;
-    let max = row.float(at(5))?;
-    let avg = row.float(at(6))?;
     let mut next = 7;
-    let stddev_value = match columns.spread {
+    let stddev = match columns.spread {
         Some(spread) => {
             next += 1;
             row.opt_float(at(7))?.map(|v| match spread {
@@ -314,31 +332,54 @@ fn decode(
             next += 1;
         }
     }
-    let groupby_map = (!fields.is_empty())
-        .then(|| {
-            fields
-                .iter()
-                .enumerate()
-                .map(|(i, f)| Ok((f.clone(), row.take_opt_text(2 + i)?)))
-                .collect::<Result<BTreeMap<_, _>>>()
-        })
-        .transpose()?;
+    let values = (0..groups)
+        .map(|i| row.take_opt_text(2 + i))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Some(Totals {
+        period: if columns.periods { row.int(0)? } else { 0 },
+        unit: row.take_opt_text(1)?.unwrap_or_default(),
+        values,
+        first: row.int(at(0))?,
+        last: row.int(at(1))?,
+        count,
+        sum: row.float(at(3))?,
+        min: row.float(at(4))?,
+        max: row.float(at(5))?,
+        avg: row.float(at(6))?,
+        stddev,
+        distinct,
+    }))
+}
+
+/// One group as [`Statistics`].
+fn finish(
+    t: Totals,
+    fields: &[String],
+    aggregates: &[Aggregate],
+    show_all: bool,
+    period: Option<u64>,
+    periods: Option<(i64, i64, i64)>,
+) -> Statistics {
+    let shown = |a: Aggregate| show_all || aggregates.contains(&a);
+    let tsmin = Timestamp(t.first);
+    let tsmax = Timestamp(t.last);
+    let groupby_map = (!fields.is_empty()).then(|| fields.iter().cloned().zip(t.values).collect());
     let aggregate = if show_all {
         None
     } else {
         let mut map = BTreeMap::new();
         for a in aggregates {
             let value = match a {
-                Aggregate::Avg => Some(avg),
-                Aggregate::Sum => Some(sum),
-                Aggregate::Min => Some(min),
-                Aggregate::Max => Some(max),
-                Aggregate::Count => Some(count as f64),
-                Aggregate::Stddev => stddev_value,
+                Aggregate::Avg => Some(t.avg),
+                Aggregate::Sum => Some(t.sum),
+                Aggregate::Min => Some(t.min),
+                Aggregate::Max => Some(t.max),
+                Aggregate::Count => Some(t.count as f64),
+                Aggregate::Stddev => t.stddev,
                 Aggregate::Cardinality(f) => match f.as_str() {
-                    "resource_id" => distinct[0],
-                    "user_id" => distinct[1],
-                    _ => distinct[2],
+                    "resource_id" => t.distinct[0],
+                    "user_id" => t.distinct[1],
+                    _ => t.distinct[2],
                 },
             };
             if let Some(v) = value {
@@ -349,20 +390,19 @@ fn decode(
     };
     let (p, period_start, period_end) = match (periods, period) {
         (Some((start, pus, _)), Some(p)) => {
-            let b = row.int(0)?;
-            let ps = start + b * pus;
+            let ps = start + t.period * pus;
             (p, Timestamp(ps), Timestamp(ps + pus))
         }
         _ => (0, tsmin, tsmax),
     };
-    Ok(Some(Statistics {
+    Statistics {
         groupby: groupby_map,
-        unit: row.take_opt_text(1)?.unwrap_or_default(),
-        count: shown(Aggregate::Count).then_some(count),
-        min: shown(Aggregate::Min).then_some(min),
-        max: shown(Aggregate::Max).then_some(max),
-        avg: shown(Aggregate::Avg).then_some(avg),
-        sum: shown(Aggregate::Sum).then_some(sum),
+        unit: t.unit,
+        count: shown(Aggregate::Count).then_some(t.count),
+        min: shown(Aggregate::Min).then_some(t.min),
+        max: shown(Aggregate::Max).then_some(t.max),
+        avg: shown(Aggregate::Avg).then_some(t.avg),
+        sum: shown(Aggregate::Sum).then_some(t.sum),
         aggregate,
         duration: Some(tsmin.seconds_until(tsmax)),
         duration_start: Some(tsmin),
@@ -370,5 +410,5 @@ fn decode(
         period: p,
         period_start,
         period_end,
-    }))
+    }
 }

@@ -341,3 +341,34 @@ pub(crate) fn span_from_rollups(d: Dialect, plan: &Plan, watermark: i64) -> Resu
     sql.push(") span");
     Ok(sql)
 }
+
+/// The parts of a plan's statistics as numbers only, not grouped (for
+/// `stats_cells.rs`): per rollup row and per sample read, the period
+/// number, meter id, resource row id, count, sum, mean, sum of squared
+/// deviations, minimum, maximum, first and last sample time. The plan must
+/// not cut cells and the query must not group by metadata.
+pub(crate) fn parts_from_rollups(
+    d: Dialect,
+    q: &Query,
+    plan: &Plan,
+    watermark: i64,
+) -> Result<Sql> {
+    let mut sql = Sql::new(d);
+    sql.push("SELECT ");
+    period_number(&mut sql, "ru.bucket", q.periods);
+    sql.push(
+        ", ru.meter_id, ru.resource_pk, ru.n, ru.total, ru.mean, ru.m2, ru.vmin, ru.vmax, \
+         ru.first_ts, ru.last_ts",
+    );
+    rollup_rows(&mut sql, plan, &[])?;
+    for rows in sample_branches(plan, watermark) {
+        sql.push(" UNION ALL SELECT ");
+        period_number(&mut sql, "s.ts", q.periods);
+        sql.push(
+            ", s.meter_id, s.resource_pk, 1, s.volume, s.volume, CAST(0 AS DOUBLE PRECISION), \
+             s.volume, s.volume, s.ts, s.ts",
+        );
+        sample_rows(&mut sql, plan, &[], rows)?;
+    }
+    Ok(sql)
+}
