@@ -64,7 +64,7 @@ fn push(
         );
         return;
     };
-    let id = nepho_definitions::sample_id(message_id, &name, index);
+    let id = nepho_definitions::sample_id(message_id, &name, index, &sample.timestamp);
     let metadata = match previous_metadata {
         Some((shared, span)) if Arc::ptr_eq(shared, &sample.resource_metadata) => *span,
         _ => {

@@ -65,7 +65,9 @@ pub(crate) fn to_batch(samples: &[Sample]) -> SampleBatch {
                 s.timestamp,
                 s.volume.to_bits()
             );
-            uuid::Uuid::new_v5(&NAMESPACE, key.as_bytes()).to_string()
+            let millis = nepho_transformers::timestamp::parse_isotime(&s.timestamp)
+                .map_or(0, |us| us.div_euclid(1000));
+            time_ordered(uuid::Uuid::new_v5(&NAMESPACE, key.as_bytes()), millis).to_string()
         } else {
             s.id.clone()
         };
@@ -86,4 +88,14 @@ pub(crate) fn to_batch(samples: &[Sample]) -> SampleBatch {
         });
     }
     builder.finish()
+}
+
+/// `digest` with its first 48 bits replaced by `millis` (milliseconds since
+/// the epoch, clamped to 0..2^48) as a version 8 UUID: ids of new samples
+/// sort by their time, as the meter definitions' do, so the storage's
+/// unique index takes them near its end.
+fn time_ordered(digest: uuid::Uuid, millis: i64) -> uuid::Uuid {
+    let mut bytes = digest.into_bytes();
+    bytes[..6].copy_from_slice(&millis.clamp(0, (1 << 48) - 1).to_be_bytes()[2..]);
+    uuid::Uuid::new_v8(bytes)
 }

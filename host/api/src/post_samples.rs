@@ -314,7 +314,8 @@ pub(crate) fn validate(
             recorded_at: datetime(object, "recorded_at")?,
             flat_metadata: flat,
             metadata,
-            message_id: uuid::Uuid::new_v4().to_string(),
+            // Time-ordered (UUIDv7), as the polling agent's ids.
+            message_id: uuid::Uuid::now_v7().to_string(),
         });
     }
     Ok(out)

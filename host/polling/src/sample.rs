@@ -48,7 +48,9 @@ impl Sample {
             timestamp: timestamp.to_owned(),
             resource_metadata: polled.resource_metadata,
             source: source.to_owned(),
-            id: uuid::Uuid::new_v4().to_string(),
+            // Time-ordered (UUIDv7): new ids land at the end of the
+            // storage's unique index, not all over it.
+            id: uuid::Uuid::now_v7().to_string(),
             monotonic_time: polled.monotonic_time,
         }
     }

@@ -5,7 +5,7 @@
 //! ```text
 //! cargo bench -p nepho-storage --bench ingest -- [--backend sqlite|postgres|both]
 //!     [--samples N] [--batch 1000] [--resources 1000] [--writers 2]
-//!     [--pg postgresql://postgres@127.0.0.1:5432] [--fresh-samples]
+//!     [--pg postgresql://postgres@127.0.0.1:5432] [--fresh-samples] [--random-ids]
 //!     [--stats all|none|full|day|project] [--raw-stats] [--asynchronous-commit]
 //!     [--stats-only]
 //! ```
@@ -25,6 +25,11 @@
 //! before the rollup table existed. `--asynchronous-commit` sets
 //! `Options::asynchronous_commit` (PostgreSQL commits without waiting for
 //! the log to reach disk; see its documentation for what that risks).
+//!
+//! Message ids are `{i:08x}-6b1c-11f1-9a4e-0242ac120002` for the i-th
+//! sample, so they arrive in index order, as the time-first ids of
+//! Ceilometer's `uuid.uuid1()` do from one host; `--random-ids` scatters
+//! them over the index instead, as UUIDv4 ids (the polling agent's) do.
 //!
 //! By default each writer keeps its batch buffer and rewrites only the
 //! per-sample fields (id, time, volume, signature), so the figures are the
@@ -59,6 +64,9 @@ struct Args {
     asynchronous_commit: bool,
     stats_only: bool,
 }
+
+/// `--random-ids`: message ids scattered over the unique index.
+static RANDOM_IDS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 const SHAPES: [&str; 4] = ["full", "day", "project", "total"];
 
@@ -95,6 +103,7 @@ fn args() -> Args {
             "--raw-stats" => a.raw_stats = true,
             "--asynchronous-commit" => a.asynchronous_commit = true,
             "--stats-only" => a.stats_only = true,
+            "--random-ids" => RANDOM_IDS.store(true, Ordering::Relaxed),
             "--stats" => {
                 a.shapes = match value().as_str() {
                     "all" => SHAPES.iter().map(|s| s.to_string()).collect(),
@@ -178,10 +187,32 @@ fn set_per_sample(s: &mut StoredSample, i: usize, resources: usize) {
     s.timestamp.clear();
     let _ = write!(s.timestamp, "{ts}");
     s.message_id.clear();
-    let _ = write!(s.message_id, "{i:08x}-6b1c-11f1-9a4e-0242ac120002");
+    if RANDOM_IDS.load(Ordering::Relaxed) {
+        // Two rounds of splitmix64 over the index: distinct, unordered.
+        let (a, b) = (splitmix(i as u64), splitmix(!(i as u64)));
+        let _ = write!(
+            s.message_id,
+            "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0xfff,
+            b >> 52,
+            b & 0xffff_ffff_ffff
+        );
+    } else {
+        let _ = write!(s.message_id, "{i:08x}-6b1c-11f1-9a4e-0242ac120002");
+    }
     let sig = s.message_signature.get_or_insert_with(String::new);
     sig.clear();
     let _ = write!(sig, "{i:064x}");
+}
+
+/// splitmix64's output function: a bijection of u64.
+fn splitmix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 /// Fills `buf` with samples `range`, reusing what it holds when the
