@@ -22,6 +22,7 @@ mod db;
 mod error;
 mod expire;
 mod insert_samples;
+mod key_memo;
 mod locks;
 mod metadata;
 mod model;

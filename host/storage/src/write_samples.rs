@@ -24,7 +24,7 @@ use crate::locks;
 use crate::metadata::{Flat, canonical, flatten, resource_key};
 use crate::model::StoredSample;
 use crate::rollup::Maintenance;
-use crate::sample_key::{cache_key, has_nul};
+use crate::sample_key::has_nul;
 use crate::time::Timestamp;
 
 const SAMPLE_TYPES: [&str; 3] = ["gauge", "delta", "cumulative"];
@@ -130,7 +130,7 @@ fn prepare<'a>(samples: &'a [StoredSample], cache: &IdCache) -> Result<Prepared<
             None => now,
         };
         let meta = metadata_of(i, s)?;
-        let key = cache_key(s, meta, &mut scratch);
+        let key = crate::key_memo::key(s, meta, &mut scratch);
         let resource = match res_idx.get(&key) {
             Some(&r) => r,
             None => {
