@@ -4,8 +4,9 @@
 //! 300-second cells come from `sample_rollups` and the rest from `samples`
 //! (`stats_sql.rs`), read in one snapshot with the rollup watermark;
 //! otherwise everything comes from `samples`. When the periods lie on the
-//! cell grid and the groupby fields are resource row columns, the parts
-//! are merged here instead of grouped by the database (`stats_cells.rs`).
+//! cell grid and are at most two cells long, the groupby fields are
+//! resource row columns and no distinct count is asked, the parts are
+//! merged in Rust instead of grouped by the database (`stats_cells.rs`).
 //!
 //! Periods follow Ceilometer's `iter_period`: buckets start at the query's
 //! lower timestamp bound (or the first matching sample) and step `period`
