@@ -123,22 +123,7 @@ mod tests {
     use serde_json::json;
 
     fn sample(resource: &str, meta: Json) -> StoredSample {
-        StoredSample {
-            name: "cpu".into(),
-            sample_type: "gauge".into(),
-            unit: "%".into(),
-            volume: 1.0,
-            user_id: Some("u".into()),
-            project_id: None,
-            resource_id: resource.into(),
-            timestamp: "2026-11-23T10:00:00".into(),
-            resource_metadata: meta,
-            source: "openstack".into(),
-            message_id: "m".into(),
-            message_signature: None,
-            recorded_at: None,
-            monotonic_time: None,
-        }
+        crate::sample_key::tests::sample(resource, Some("u"), meta)
     }
 
     #[test]

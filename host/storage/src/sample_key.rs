@@ -90,11 +90,12 @@ fn walk(v: &Json, out: &mut Vec<u8>) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use serde_json::json;
 
-    fn sample(resource: &str, user: Option<&str>, meta: Json) -> StoredSample {
+    /// A sample with the fields a cache key reads (for this crate's tests).
+    pub(crate) fn sample(resource: &str, user: Option<&str>, meta: Json) -> StoredSample {
         StoredSample {
             name: "cpu".into(),
             sample_type: "gauge".into(),

@@ -43,7 +43,9 @@ pub(crate) fn applies(q: &Query, plan: &Plan) -> bool {
         && q.groups.iter().all(|g| matches!(g, Group::Column(_)))
 }
 
-/// One rollup row or sample, as the database sent it.
+/// One rollup row or sample, as the database sent it; while a group is
+/// merged, its running aggregates.
+#[derive(Clone, Copy)]
 struct Part {
     period: i64,
     /// The meter id, then the rank of its unit.
@@ -76,32 +78,13 @@ fn part(row: &dyn Numbers) -> Result<Part> {
     })
 }
 
-/// A group's running aggregates while its parts are merged.
-struct Running {
-    n: i64,
-    total: f64,
-    mean: f64,
-    m2: f64,
-    min: f64,
-    max: f64,
-    first: i64,
-    last: i64,
-}
-
-impl Running {
-    fn new(p: &Part) -> Running {
-        Running {
-            n: p.n,
-            total: p.total,
-            mean: p.mean,
-            m2: p.m2,
-            min: p.min,
-            max: p.max,
-            first: p.first,
-            last: p.last,
-        }
+impl Part {
+    /// The key parts are sorted and merged by (once ranks replaced ids).
+    fn key(&self) -> (i64, i64, i64) {
+        (self.period, self.meter, self.resource)
     }
 
+    /// Merges `p` (of the same key) into this part.
     fn add(&mut self, p: &Part) {
         let n = self.n + p.n;
         let delta = p.mean - self.mean;
@@ -173,31 +156,28 @@ pub(crate) async fn totals(
             ))
         })? as i64;
     }
-    parts.sort_unstable_by_key(|p| (p.period, p.meter, p.resource));
+    parts.sort_unstable_by_key(Part::key);
 
     let mut out = Vec::new();
     let mut iter = parts.iter();
-    let Some(first) = iter.next() else {
+    let Some(&first) = iter.next() else {
         return Ok(out);
     };
-    let key = |p: &Part| (p.period, p.meter, p.resource);
-    let emit = |out: &mut Vec<Totals>, p: &Part, r: &Running| {
-        let unit = units_of(&unit_rank.sorted[p.meter as usize]);
-        let values = group_rank.sorted[p.resource as usize].clone();
-        out.push(finish(p.period, unit, values, r));
+    let emit = |out: &mut Vec<Totals>, run: &Part| {
+        let unit = units_of(&unit_rank.sorted[run.meter as usize]);
+        let values = group_rank.sorted[run.resource as usize].clone();
+        out.push(finish(unit, values, run));
     };
-    let mut head = first;
-    let mut run = Running::new(first);
+    let mut run = first;
     for p in iter {
-        if key(p) == key(head) {
+        if p.key() == run.key() {
             run.add(p);
         } else {
-            emit(&mut out, head, &run);
-            head = p;
-            run = Running::new(p);
+            emit(&mut out, &run);
+            run = *p;
         }
     }
-    emit(&mut out, head, &run);
+    emit(&mut out, &run);
     Ok(out)
 }
 
@@ -206,10 +186,10 @@ fn units_of(values: &[Option<String>]) -> String {
     values.first().cloned().flatten().unwrap_or_default()
 }
 
-fn finish(period: i64, unit: String, values: Vec<Option<String>>, r: &Running) -> Totals {
+fn finish(unit: String, values: Vec<Option<String>>, r: &Part) -> Totals {
     let n = r.n as f64;
     Totals {
-        period,
+        period: r.period,
         unit,
         values,
         first: r.first,
@@ -265,4 +245,51 @@ fn rank(rows: &HashMap<i64, Vec<Option<String>>>) -> Ranked {
         sorted.iter().enumerate().map(|(i, v)| (v, i)).collect();
     let index = rows.iter().map(|(id, v)| (*id, place[v])).collect();
     Ranked { sorted, index }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Part;
+
+    /// A part of `values` taken at times `first..`, one a second.
+    fn part_of(values: &[f64], first: i64) -> Part {
+        let n = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        Part {
+            period: 0,
+            meter: 0,
+            resource: 0,
+            n: values.len() as i64,
+            total: values.iter().sum(),
+            mean,
+            m2: values.iter().map(|v| (v - mean) * (v - mean)).sum(),
+            min: values.iter().copied().fold(f64::INFINITY, f64::min),
+            max: values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            first,
+            last: first + values.len() as i64 - 1,
+        }
+    }
+
+    #[test]
+    fn merged_parts_equal_the_whole_computed_at_once() {
+        let groups: [&[f64]; 4] = [&[1.0, 2.0, 4.0], &[10.0, 11.0], &[7.0], &[-3.5, 0.25]];
+        let mut run = part_of(groups[0], 100);
+        let mut at = 100 + groups[0].len() as i64;
+        for g in &groups[1..] {
+            run.add(&part_of(g, at));
+            at += g.len() as i64;
+        }
+        let all: Vec<f64> = groups.concat();
+        let whole = part_of(&all, 100);
+        assert_eq!(run.n, whole.n);
+        assert_eq!((run.min, run.max), (whole.min, whole.max));
+        assert_eq!((run.first, run.last), (whole.first, whole.last));
+        for (got, want) in [
+            (run.total, whole.total),
+            (run.mean, whole.mean),
+            (run.m2, whole.m2),
+        ] {
+            assert!((got - want).abs() < 1e-9, "{got} vs {want}");
+        }
+    }
 }

@@ -504,29 +504,34 @@ fn rollups_count_a_redelivered_sample_once() {
     }
 }
 
+/// The `b`-th batch of 1,000 `cpu` samples, one a second, over 100
+/// resources.
+fn cpu_batch(b: usize) -> Vec<StoredSample> {
+    let t0 = 1_800_000_000 * 1_000_000i64;
+    (0..1000)
+        .map(|i| {
+            let n = b * 1000 + i;
+            sample(
+                &format!("m{n}"),
+                "cpu",
+                &format!("r{}", n % 100),
+                None,
+                None,
+                &Timestamp(t0 + n as i64 * 1_000_000).to_string(),
+                1.0,
+                json!({}),
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn writes_keep_the_rollups_up_to_date() {
     // Without refresh_rollups: every 50,000 samples or so a write rolls up.
     for db in both("rollup_auto") {
         let s = db.s();
-        let t0 = 1_800_000_000 * 1_000_000i64;
         for b in 0..60 {
-            let batch: Vec<_> = (0..1000)
-                .map(|i| {
-                    let n = b * 1000 + i;
-                    sample(
-                        &format!("m{n}"),
-                        "cpu",
-                        &format!("r{}", n % 100),
-                        None,
-                        None,
-                        &Timestamp(t0 + n as i64 * 1_000_000).to_string(),
-                        1.0,
-                        json!({}),
-                    )
-                })
-                .collect();
-            s.record_samples(&batch).unwrap();
+            s.record_samples(&cpu_batch(b)).unwrap();
         }
         // The step runs in the background: wait for it.
         let started = std::time::Instant::now();
@@ -567,24 +572,8 @@ fn a_server_without_autovacuum_gets_the_tables_analyzed() {
         )
     };
     assert_eq!(analyzed(), 0, "nothing analyzed before any write");
-    let t0 = 1_800_000_000 * 1_000_000i64;
     for b in 0..120 {
-        let batch: Vec<_> = (0..1000)
-            .map(|i| {
-                let n = b * 1000 + i;
-                sample(
-                    &format!("m{n}"),
-                    "cpu",
-                    &format!("r{}", n % 100),
-                    None,
-                    None,
-                    &Timestamp(t0 + n as i64 * 1_000_000).to_string(),
-                    1.0,
-                    json!({}),
-                )
-            })
-            .collect();
-        s.record_samples(&batch).unwrap();
+        s.record_samples(&cpu_batch(b)).unwrap();
         if b == 60 && autovacuum_off {
             // Rolled up once (about 50,000), below the first threshold:
             // once that step is over (and an ANALYZE after it would be
