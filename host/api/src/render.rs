@@ -132,8 +132,8 @@ pub(crate) fn resource(r: &Resource, links: Vec<Value>) -> Value {
 /// unset attributes out.
 pub(crate) fn statistics(s: &Statistics) -> Value {
     let mut out = Map::new();
-    out.insert("groupby".into(), json!(s.groupby));
-    out.insert("unit".into(), json!(s.unit));
+    out.insert("groupby".into(), json!(s.groupby.as_deref()));
+    out.insert("unit".into(), json!(&*s.unit));
     if let Some(count) = s.count {
         out.insert("count".into(), json!(count));
     }

@@ -81,6 +81,12 @@ fn to_array(values: Vec<Arg>) -> Arg {
                 .map(|a| if let Arg::Float(v) = a { v } else { 0.0 })
                 .collect(),
         ),
+        Some(Arg::Bytes(_)) => Arg::BytesArr(
+            values
+                .into_iter()
+                .map(|a| if let Arg::Bytes(v) = a { v } else { Vec::new() })
+                .collect(),
+        ),
         Some(Arg::Bool(_)) => Arg::BoolArr(
             values
                 .into_iter()

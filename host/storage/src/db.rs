@@ -27,12 +27,14 @@ pub(crate) enum Arg {
     Int(i64),
     Float(f64),
     Bool(bool),
+    Bytes(Vec<u8>),
     // PostgreSQL arrays, for UNNEST.
     TextArr(Vec<String>),
     OptTextArr(Vec<Option<String>>),
     IntArr(Vec<i64>),
     FloatArr(Vec<f64>),
     BoolArr(Vec<bool>),
+    BytesArr(Vec<Vec<u8>>),
 }
 
 /// SQL text and its arguments.
@@ -194,6 +196,8 @@ pub(crate) trait Numbers {
     fn int(&self, i: usize) -> Result<i64>;
     /// A floating-point column (not null; SQLite integers convert).
     fn float(&self, i: usize) -> Result<f64>;
+    /// A binary column (not null; `bytea` or a blob).
+    fn bytes(&self, i: usize) -> Result<&[u8]>;
 }
 
 impl Numbers for PgRow {
@@ -203,6 +207,10 @@ impl Numbers for PgRow {
 
     fn float(&self, i: usize) -> Result<f64> {
         Ok(self.try_get::<f64, _>(i)?)
+    }
+
+    fn bytes(&self, i: usize) -> Result<&[u8]> {
+        Ok(self.try_get::<&[u8], _>(i)?)
     }
 }
 
@@ -215,6 +223,10 @@ impl Numbers for SqliteRow {
 
     fn float(&self, i: usize) -> Result<f64> {
         Ok(self.try_get_unchecked::<f64, _>(i)?)
+    }
+
+    fn bytes(&self, i: usize) -> Result<&[u8]> {
+        Ok(self.try_get::<&[u8], _>(i)?)
     }
 }
 
@@ -279,6 +291,8 @@ fn pg_query(sql: &Sql) -> Query<'_, Postgres, PgArguments> {
             Arg::IntArr(v) => q.bind(v.as_slice()),
             Arg::FloatArr(v) => q.bind(v.as_slice()),
             Arg::BoolArr(v) => q.bind(v.as_slice()),
+            Arg::Bytes(v) => q.bind(v.as_slice()),
+            Arg::BytesArr(v) => q.bind(v.as_slice()),
         };
     }
     q
@@ -293,6 +307,7 @@ fn sqlite_query(sql: &Sql) -> Result<Query<'_, Sqlite, SqliteArguments<'_>>> {
             Arg::Int(v) => q.bind(*v),
             Arg::Float(v) => q.bind(*v),
             Arg::Bool(v) => q.bind(*v),
+            Arg::Bytes(v) => q.bind(v.as_slice()),
             _ => return Err(Error::Database("array argument on SQLite".into())),
         };
     }

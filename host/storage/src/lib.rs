@@ -32,6 +32,7 @@ mod read_api;
 mod read_events;
 mod read_samples;
 mod rollup;
+mod rollup_pages;
 mod rollup_plan;
 mod sample_key;
 mod stats;

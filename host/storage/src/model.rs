@@ -1,6 +1,7 @@
 //! Plain records going in and out of storage.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::time::Timestamp;
 
@@ -182,10 +183,11 @@ pub struct Event {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Statistics {
     /// The group's values (`None` when no groupby was asked); a value is
-    /// `None` when the column is null (e.g. no user).
-    pub groupby: Option<BTreeMap<String, Option<String>>>,
-    /// Unit of the meter.
-    pub unit: String,
+    /// `None` when the column is null (e.g. no user). Shared by the rows
+    /// of one group (a group has a row per period).
+    pub groupby: Option<Arc<BTreeMap<String, Option<String>>>>,
+    /// Unit of the meter, shared by the rows of that unit.
+    pub unit: Arc<str>,
     /// Number of samples (present when no aggregate was selected, or `count` was).
     pub count: Option<u64>,
     /// Minimum volume (when selected, as `count`).

@@ -159,6 +159,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "rollups",
         include_str!("../migrations/sqlite/0002_rollups.sql"),
     ),
+    (
+        3,
+        "rollup pages",
+        include_str!("../migrations/sqlite/0003_rollup_pages.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -170,6 +175,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         2,
         "rollups",
         include_str!("../migrations/postgres/0002_rollups.sql"),
+    ),
+    (
+        3,
+        "rollup pages",
+        include_str!("../migrations/postgres/0003_rollup_pages.sql"),
     ),
 ];
 

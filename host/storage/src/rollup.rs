@@ -21,8 +21,11 @@
 //! step, a write starts a step in a task of its own (the writer does not
 //! wait for it); [`catch_up`] runs steps until none is left.
 //! Expiry (`expire.rs`) removes the rollups of expired cells and recomputes
-//! the cell the cut-off falls in, under the same maintenance lock.
+//! the cell the cut-off falls in, under the same maintenance lock. Either
+//! way the rollup pages of the hours whose rows changed are made again in
+//! the same transaction (`rollup_pages.rs`).
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 
@@ -31,6 +34,7 @@ use std::time::{Duration, Instant};
 use crate::db::{Arg, Dialect, Pool, Sql, Tx};
 use crate::error::{Error, Result};
 use crate::locks;
+use crate::rollup_pages::{self, page_floor};
 
 /// The rollup cell: 300 seconds, in microseconds.
 pub(crate) const CELL_US: i64 = 300 * 1_000_000;
@@ -272,10 +276,19 @@ pub(crate) async fn aggregate(tx: &mut Tx, condition: Sql) -> Result<()> {
          vmin = {least}(sample_rollups.vmin, excluded.vmin), \
          vmax = {greatest}(sample_rollups.vmax, excluded.vmax), \
          first_ts = {least}(sample_rollups.first_ts, excluded.first_ts), \
-         last_ts = {greatest}(sample_rollups.last_ts, excluded.last_ts)"
+         last_ts = {greatest}(sample_rollups.last_ts, excluded.last_ts) \
+         RETURNING meter_id, bucket, resource_pk"
     ));
-    tx.execute(&sql).await?;
-    Ok(())
+    let mut touched: BTreeMap<(i64, i64), BTreeSet<i64>> = BTreeMap::new();
+    tx.for_each_row(&sql, |row| {
+        touched
+            .entry((row.int(0)?, page_floor(row.int(1)?)))
+            .or_default()
+            .insert(row.int(2)?);
+        Ok(())
+    })
+    .await?;
+    rollup_pages::refresh(tx, &touched).await
 }
 
 /// After the samples before `cutoff` were deleted (in `tx`, holding the
@@ -302,5 +315,12 @@ pub(crate) async fn expire(tx: &mut Tx, cutoff: i64, watermark: i64) -> Result<(
             .bind(Arg::Int(watermark));
         aggregate(tx, condition).await?;
     }
-    Ok(())
+    // Pages: those wholly before the cut-off go; those of the hour it
+    // falls in are made again from the rows left.
+    let page = page_floor(cell);
+    let mut sql = Sql::new(d);
+    sql.push("DELETE FROM rollup_pages WHERE meter_id IN (SELECT id FROM meters) AND page < ")
+        .bind(Arg::Int(page));
+    tx.execute(&sql).await?;
+    rollup_pages::remake(tx, page).await
 }

@@ -18,7 +18,8 @@
 //! period, unit and groupby values (text compared bytewise, a missing
 //! value first), the same on both backends.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use crate::compile::sample_condition;
 use crate::db::{Pool, Row, Sql, Tx};
@@ -204,11 +205,13 @@ pub(crate) async fn statistics(
         cardinality,
     };
     let chosen: Option<(Plan, i64)> = watermark.and_then(|w| plan(filter, periods).map(|p| (p, w)));
-    let totals = match &chosen {
+    let show_all = aggregates.is_empty();
+    let done = |t: Totals| finish(t, aggregates, show_all, period, periods);
+    Ok(match &chosen {
         Some((p, w)) if crate::stats_cells::applies(&query, p) => {
-            let totals = crate::stats_cells::totals(&mut tx, &query, p, *w).await?;
+            let stats = crate::stats_cells::totals(&mut tx, &query, &fields, p, *w, done).await?;
             tx.commit().await?;
-            totals
+            stats
         }
         _ => {
             let (sql, spread) = match &chosen {
@@ -226,18 +229,14 @@ pub(crate) async fn statistics(
                 cardinality,
                 periods: periods.is_some(),
             };
-            let mut totals = Vec::with_capacity(rows.len());
+            let mut stats = Vec::with_capacity(rows.len());
+            let mut shared = Shared::new(&fields);
             for row in rows {
-                totals.extend(decode(row, groups.len(), &columns)?);
+                stats.extend(decode(row, groups.len(), &columns, &mut shared)?.map(done));
             }
-            totals
+            stats
         }
-    };
-    let show_all = aggregates.is_empty();
-    Ok(totals
-        .into_iter()
-        .map(|t| finish(t, &fields, aggregates, show_all, period, periods))
-        .collect())
+    })
 }
 
 /// Orders rows by their first `keys` cells (period, unit, groupby values):
@@ -291,9 +290,9 @@ struct Columns {
 pub(crate) struct Totals {
     /// The period number (0 without periods).
     pub period: i64,
-    pub unit: String,
-    /// The groupby values, in the order of the groupby fields.
-    pub values: Vec<Option<String>>,
+    pub unit: Arc<str>,
+    /// The groupby fields and their values (`None` without groupby).
+    pub groupby: Option<Arc<Groupby>>,
     /// First and last sample time.
     pub first: i64,
     pub last: i64,
@@ -308,8 +307,54 @@ pub(crate) struct Totals {
     pub distinct: [Option<f64>; 3],
 }
 
+/// A group's values by groupby field.
+pub(crate) type Groupby = BTreeMap<String, Option<String>>;
+
+/// Units and groupby maps made once and shared by the rows that have them
+/// (a group has a row per period).
+pub(crate) struct Shared<'a> {
+    fields: &'a [String],
+    groups: HashMap<Vec<Option<String>>, Arc<Groupby>>,
+    unit: Arc<str>,
+}
+
+impl<'a> Shared<'a> {
+    pub(crate) fn new(fields: &'a [String]) -> Shared<'a> {
+        Shared {
+            fields,
+            groups: HashMap::new(),
+            unit: Arc::from(""),
+        }
+    }
+
+    /// The groupby map of `values` (in the order of the fields).
+    pub(crate) fn groupby(&mut self, values: Vec<Option<String>>) -> Option<Arc<Groupby>> {
+        if self.fields.is_empty() {
+            return None;
+        }
+        let fields = self.fields;
+        let map = self.groups.entry(values).or_insert_with_key(|v| {
+            Arc::new(fields.iter().cloned().zip(v.iter().cloned()).collect())
+        });
+        Some(map.clone())
+    }
+
+    /// `unit`, shared with the last row's if equal.
+    pub(crate) fn unit(&mut self, unit: &str) -> Arc<str> {
+        if &*self.unit != unit {
+            self.unit = Arc::from(unit);
+        }
+        self.unit.clone()
+    }
+}
+
 /// The aggregates of one result row (`None` for an empty group).
-fn decode(mut row: Row, groups: usize, columns: &Columns) -> Result<Option<Totals>> {
+fn decode(
+    mut row: Row,
+    groups: usize,
+    columns: &Columns,
+    shared: &mut Shared,
+) -> Result<Option<Totals>> {
     let at = |i: usize| 2 + groups + i;
     let count = u64::try_from(row.int(at(2))?).unwrap_or(0);
     if count == 0 {
@@ -338,8 +383,8 @@ fn decode(mut row: Row, groups: usize, columns: &Columns) -> Result<Option<Total
         .collect::<Result<Vec<_>>>()?;
     Ok(Some(Totals {
         period: if columns.periods { row.int(0)? } else { 0 },
-        unit: row.take_opt_text(1)?.unwrap_or_default(),
-        values,
+        unit: shared.unit(&row.take_opt_text(1)?.unwrap_or_default()),
+        groupby: shared.groupby(values),
         first: row.int(at(0))?,
         last: row.int(at(1))?,
         count,
@@ -355,7 +400,6 @@ fn decode(mut row: Row, groups: usize, columns: &Columns) -> Result<Option<Total
 /// One group as [`Statistics`].
 fn finish(
     t: Totals,
-    fields: &[String],
     aggregates: &[Aggregate],
     show_all: bool,
     period: Option<u64>,
@@ -364,7 +408,6 @@ fn finish(
     let shown = |a: Aggregate| show_all || aggregates.contains(&a);
     let tsmin = Timestamp(t.first);
     let tsmax = Timestamp(t.last);
-    let groupby_map = (!fields.is_empty()).then(|| fields.iter().cloned().zip(t.values).collect());
     let aggregate = if show_all {
         None
     } else {
@@ -397,7 +440,7 @@ fn finish(
         _ => (0, tsmin, tsmax),
     };
     Statistics {
-        groupby: groupby_map,
+        groupby: t.groupby,
         unit: t.unit,
         count: shown(Aggregate::Count).then_some(t.count),
         min: shown(Aggregate::Min).then_some(t.min),

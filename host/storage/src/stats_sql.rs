@@ -15,6 +15,7 @@ use crate::error::Result;
 use crate::query::Filter;
 use crate::read_samples::FROM_SAMPLES;
 use crate::rollup::CELL_US;
+use crate::rollup_pages::page_floor;
 use crate::rollup_plan::Plan;
 
 /// A groupby field as a column expression.
@@ -95,7 +96,7 @@ fn period_number(sql: &mut Sql, column: &str, periods: Option<(i64, i64, i64)>) 
                 .bind(Arg::Int(length));
         }
         None => {
-            sql.push("0");
+            sql.push("CAST(0 AS BIGINT)");
         }
     }
 }
@@ -342,30 +343,45 @@ pub(crate) fn span_from_rollups(d: Dialect, plan: &Plan, watermark: i64) -> Resu
     Ok(sql)
 }
 
-/// The parts of a plan's statistics as numbers only, not grouped (for
-/// `stats_cells.rs`): per rollup row and per sample read, the period
-/// number, meter id, resource row id, count, sum, mean, sum of squared
-/// deviations, minimum, maximum, first and last sample time. The plan must
-/// not cut cells and the query must not group by metadata.
-pub(crate) fn parts_from_rollups(
+/// The rollup pages a plan's whole cells lie in (for `stats_cells.rs`):
+/// meter id, resource row id and the page. The caller keeps the cells
+/// from `plan.cells_from` to `plan.cells_to`; the plan must not cut cells.
+pub(crate) fn pages(d: Dialect, plan: &Plan) -> Result<Sql> {
+    let mut sql = Sql::new(d);
+    sql.push(
+        "SELECT rp.meter_id, rp.resource_pk, rp.cells FROM rollup_pages rp \
+         JOIN meters m ON m.id = rp.meter_id JOIN resources r ON r.id = rp.resource_pk WHERE ",
+    );
+    sample_condition(&mut sql, &plan.residual)?;
+    time_range(
+        &mut sql,
+        "rp.page",
+        plan.cells_from.map(page_floor),
+        plan.cells_to,
+    );
+    Ok(sql)
+}
+
+/// The samples a plan reads (the partial intervals and those above the
+/// watermark) as parts, numbers only (for `stats_cells.rs`): per sample
+/// the period number, meter id, resource row id, count (1), sum, mean,
+/// squared deviations (0), minimum, maximum, first and last time.
+pub(crate) fn parts_from_samples(
     d: Dialect,
     q: &Query,
     plan: &Plan,
     watermark: i64,
 ) -> Result<Sql> {
     let mut sql = Sql::new(d);
-    sql.push("SELECT ");
-    period_number(&mut sql, "ru.bucket", q.periods);
-    sql.push(
-        ", ru.meter_id, ru.resource_pk, ru.n, ru.total, ru.mean, ru.m2, ru.vmin, ru.vmax, \
-         ru.first_ts, ru.last_ts",
-    );
-    rollup_rows(&mut sql, plan, &[])?;
-    for rows in sample_branches(plan, watermark) {
-        sql.push(" UNION ALL SELECT ");
+    for (i, rows) in sample_branches(plan, watermark).into_iter().enumerate() {
+        sql.push(if i == 0 {
+            "SELECT "
+        } else {
+            " UNION ALL SELECT "
+        });
         period_number(&mut sql, "s.ts", q.periods);
         sql.push(
-            ", s.meter_id, s.resource_pk, 1, s.volume, s.volume, CAST(0 AS DOUBLE PRECISION), \
+            ", s.meter_id, s.resource_pk, CAST(1 AS BIGINT), s.volume, s.volume, CAST(0 AS DOUBLE PRECISION), \
              s.volume, s.volume, s.ts, s.ts",
         );
         sample_rows(&mut sql, plan, &[], rows)?;

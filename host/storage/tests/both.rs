@@ -517,7 +517,7 @@ fn statistics_without_period() {
             .unwrap();
         assert_eq!(st.len(), 1, "{}", db.label);
         let r = &st[0];
-        assert_eq!(r.unit, "%");
+        assert_eq!(&*r.unit, "%");
         assert_eq!(r.count, Some(6));
         assert_eq!((r.min, r.max, r.sum), (Some(1.0), Some(30.0), Some(69.0)));
         assert_eq!(r.avg, Some(11.5));
@@ -578,7 +578,7 @@ fn statistics_without_period() {
             .unwrap();
         let groups: Vec<_> = st
             .iter()
-            .map(|r| (r.groupby.clone().unwrap(), r.sum.unwrap()))
+            .map(|r| ((*r.groupby.clone().unwrap()).clone(), r.sum.unwrap()))
             .collect();
         let g = |t: &str| {
             BTreeMap::from([

@@ -299,6 +299,7 @@ fn rollup_statistics_equal_the_raw_computation() {
         let second = random_samples(&mut rng, now, 3000, 1000);
         store(&mut rng, s, &second);
         compare_all(db.label, s, &raw, &queries);
+        assert_pages_hold_the_rows(&db, "first");
 
         // Expiry at a time off the cell grid: the cell it cuts is
         // recomputed, older cells go.
@@ -308,6 +309,7 @@ fn rollup_statistics_equal_the_raw_computation() {
         )
         .unwrap();
         compare_all(&format!("{} after expiry", db.label), s, &raw, &queries);
+        assert_pages_hold_the_rows(&db, "after expiry");
 
         // More samples (some in the expired past, as late deliveries),
         // rolled up, and some above the watermark again.
@@ -319,10 +321,12 @@ fn rollup_statistics_equal_the_raw_computation() {
         compare_all(&format!("{} after more", db.label), s, &raw, &queries);
         s.refresh_rollups().unwrap();
         compare_all(&format!("{} all rolled up", db.label), s, &raw, &queries);
+        assert_pages_hold_the_rows(&db, "all rolled up");
 
-        // The comparisons above did read rollups: with their counts
-        // inflated, a good share of the answers change.
+        // The comparisons above did read rollups: with the rows' counts
+        // inflated and the pages gone, a good share of the answers change.
         execute(&db, "UPDATE sample_rollups SET n = n + 1");
+        execute(&db, "DELETE FROM rollup_pages");
         let changed = queries
             .iter()
             .filter(|q| {
@@ -338,6 +342,30 @@ fn rollup_statistics_equal_the_raw_computation() {
             queries.len()
         );
     }
+}
+
+/// The rollup pages hold the rollup rows, no more and no less: a page per
+/// meter, resource row and hour with rows, 72 bytes per row. (That their
+/// cells are the rows' own, the statistics compared above show.)
+fn assert_pages_hold_the_rows(db: &Db, when: &str) {
+    let hour = 3_600_000_000i64;
+    let page = format!("bucket - ((bucket % {hour}) + {hour}) % {hour}");
+    let pages_of_rows = query_int(
+        db,
+        &format!(
+            "SELECT count(*) FROM (SELECT DISTINCT meter_id, resource_pk, {page} \
+             FROM sample_rollups) t"
+        ),
+    );
+    let pages = query_int(db, "SELECT count(*) FROM rollup_pages");
+    assert_eq!(pages, pages_of_rows, "{} {when}: pages", db.label);
+    let rows = query_int(db, "SELECT count(*) FROM sample_rollups");
+    let bytes = query_int(
+        db,
+        "SELECT CAST(coalesce(sum(length(cells)), 0) AS BIGINT) FROM rollup_pages",
+    );
+    assert_eq!(bytes, 72 * rows, "{} {when}: page bytes", db.label);
+    assert!(rows > 0, "{} {when}: no rollups", db.label);
 }
 
 /// Runs `statement` on the test database directly.
@@ -400,9 +428,72 @@ fn counted(st: &[Statistics]) -> u64 {
 }
 
 #[test]
+fn sparse_and_dense_merges_equal_the_raw_computation() {
+    // Three resources over a year with data on two days only: period 300
+    // over the year is 105,120 periods, far more than the cells (merged
+    // by sorting); over the two days alone, a grid.
+    for db in both("rollup_sparse") {
+        let (s, raw) = (db.s(), raw_reader(&db));
+        let t0 = Timestamp::parse("2025-06-01T00:00:00").unwrap().micros();
+        let day2 = t0 + 200 * 24 * HOUR;
+        let batch: Vec<_> = (0..900)
+            .map(|i| {
+                let at = if i % 2 == 0 { t0 } else { day2 } + (i as i64 / 2) * MINUTE;
+                sample(
+                    &format!("s{i}"),
+                    "cpu_util",
+                    &format!("r{}", i % 3),
+                    Some("u"),
+                    Some("p"),
+                    &Timestamp(at).to_string(),
+                    (i * 37 % 101) as f64,
+                    json!({}),
+                )
+            })
+            .collect();
+        assert_eq!(s.record_samples(&batch).unwrap(), 900);
+        s.refresh_rollups().unwrap();
+        let range = |a: i64, b: i64| {
+            Filter::eq("meter", "cpu_util")
+                .and(Filter::cmp("timestamp", Op::Ge, Timestamp(a)))
+                .and(Filter::cmp("timestamp", Op::Lt, Timestamp(b)))
+        };
+        let queries: Vec<Query> = [
+            range(t0, t0 + 365 * 24 * HOUR),
+            range(t0, t0 + 8 * HOUR),
+            range(day2, day2 + 8 * HOUR),
+        ]
+        .into_iter()
+        .map(|f| (f, Some(300), vec!["resource_id".to_string()], Vec::new()))
+        .collect();
+        compare_all(db.label, s, &raw, &queries);
+        let year = s
+            .statistics(&queries[0].0, Some(300), &queries[0].2, &[])
+            .unwrap();
+        assert_eq!(counted(&year), 900, "{}", db.label);
+        // 450 minutes a day over 3 resources: 90 periods of 5 minutes a
+        // day, each with every resource.
+        assert_eq!(year.len(), 2 * 90 * 3, "{}", db.label);
+    }
+}
+
+/// Where a statistics query takes its whole cells from.
+#[derive(Debug, PartialEq)]
+enum Source {
+    /// The rollup rows (grouped by the database).
+    Rows,
+    /// The rollup pages (merged in Rust).
+    Pages,
+    /// No rollups: samples only.
+    Samples,
+}
+
+#[test]
 fn statistics_read_the_rollups_where_they_can() {
-    // Proof by tampering: after the rollup counts are inflated, queries the
-    // rollups can answer change and the others do not.
+    // Proof by tampering: after the rollup rows' counts are inflated,
+    // queries answered from them change; after the rollup pages are
+    // removed, those answered from pages (periods on the cell grid, merged
+    // in Rust) lose their samples; the others change in neither case.
     for db in both("rollup_used") {
         let s = db.s();
         let t0 = Timestamp::parse("2026-11-23T12:00:00").unwrap().micros();
@@ -429,34 +520,59 @@ fn statistics_read_the_rollups_where_they_can() {
         let aligned = range(t0, t0 + 2 * HOUR);
         let by_volume = aligned.clone().and(Filter::cmp("volume", Op::Ge, 0.0));
         let per_minute = (aligned.clone(), Some(60));
+        // Distinct counts are the database's to compute: from rows.
+        let distinct = [Aggregate::Count, Aggregate::Cardinality("user_id".into())];
         let cases = [
-            (aligned.clone(), Some(300), true),
-            (aligned.clone(), None, true),
-            (Filter::eq("meter", "cpu_util"), None, true),
-            (by_volume, Some(300), false),
-            (per_minute.0, per_minute.1, false),
+            (aligned.clone(), Some(300), &[][..], Source::Pages),
+            (aligned.clone(), Some(600), &[][..], Source::Pages),
+            (aligned.clone(), None, &[][..], Source::Pages),
+            (
+                Filter::eq("meter", "cpu_util"),
+                None,
+                &[][..],
+                Source::Pages,
+            ),
+            (aligned.clone(), Some(300), &distinct[..], Source::Rows),
+            (aligned.clone(), None, &distinct[..], Source::Rows),
+            (by_volume, Some(300), &[][..], Source::Samples),
+            (per_minute.0, per_minute.1, &[][..], Source::Samples),
         ];
-        let before: Vec<u64> = cases
-            .iter()
-            .map(|(f, p, _)| counted(&s.statistics(f, *p, &["resource_id".into()], &[]).unwrap()))
-            .collect();
+        let count = |f: &Filter, p: Option<u64>, a: &[Aggregate]| {
+            counted(&s.statistics(f, p, &["resource_id".into()], a).unwrap())
+        };
+        let before: Vec<u64> = cases.iter().map(|(f, p, a, _)| count(f, *p, a)).collect();
         assert!(before.iter().all(|&n| n == 120), "{}: {before:?}", db.label);
         s.refresh_rollups().unwrap();
         let rows = query_int(&db, "SELECT count(*) FROM sample_rollups");
         assert_eq!(rows, 72, "{}: 24 cells, each with 3 resources", db.label);
+        let pages = query_int(&db, "SELECT count(*) FROM rollup_pages");
+        assert_eq!(pages, 6, "{}: 2 hours, each with 3 resources", db.label);
         execute(&db, "UPDATE sample_rollups SET n = n + 1000");
-        for ((f, p, uses_rollups), n) in cases.iter().zip(before) {
-            let after = counted(&s.statistics(f, *p, &["resource_id".into()], &[]).unwrap());
-            if *uses_rollups {
-                assert_eq!(after, n + 72 * 1000, "{}: {f:?} {p:?}", db.label);
+        for ((f, p, a, source), n) in cases.iter().zip(&before) {
+            let want = if *source == Source::Rows {
+                n + 72 * 1000
             } else {
-                assert_eq!(after, n, "{}: {f:?} {p:?}", db.label);
-            }
+                *n
+            };
+            assert_eq!(count(f, *p, a), want, "{}: {f:?} {p:?} {a:?}", db.label);
         }
-        // Bounds off the grid, one period: the 12 whole cells (36 rollup
-        // rows) come from the rollups, the cells the bounds cut from samples.
+        execute(&db, "DELETE FROM rollup_pages");
+        for ((f, p, a, source), n) in cases.iter().zip(&before) {
+            let want = match source {
+                Source::Rows => n + 72 * 1000,
+                Source::Pages => 0,
+                Source::Samples => *n,
+            };
+            assert_eq!(count(f, *p, a), want, "{}: {f:?} {p:?} {a:?}", db.label);
+        }
+        // Bounds off the grid, one period: the 12 whole cells come from
+        // the rollups (their 60 samples from the pages, gone now; with a
+        // distinct count from the 36 rows, inflated), the cells the bounds
+        // cut from samples.
         let off = range(t0 + 2 * MINUTE, t0 + HOUR + 7 * MINUTE);
         let st = s.statistics(&off, None, &[], &[]).unwrap();
+        assert_eq!(counted(&st), 65 - 60, "{}", db.label);
+        let st = s.statistics(&off, None, &[], &distinct).unwrap();
         assert_eq!(counted(&st), 65 + 36 * 1000, "{}", db.label);
         // Periods starting off the grid cut every cell: samples only.
         let st = s.statistics(&off, Some(300), &[], &[]).unwrap();

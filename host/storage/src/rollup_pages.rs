@@ -1,0 +1,294 @@
+//! Rollup pages, `rollup_pages`: the `sample_rollups` rows of one meter,
+//! resource row and hour ([`PAGE_US`], twelve cells, aligned to the
+//! epoch), packed into one binary value. Statistics that read many cells
+//! (`stats_cells.rs`) read a page where they would read twelve rows: the
+//! database's cost, and the client's, is per row far more than per byte.
+//!
+//! Pages are derived data, kept equal to the rollup rows in the
+//! transaction that changes them: after rollup rows change, the pages
+//! they lie in are made again from them ([`refresh`], [`remake`]). A page
+//! holds its cells in time order, [`CELL_BYTES`] each: the cell start,
+//! count, sum, mean, squared deviations, minimum, maximum, first and last
+//! sample time, big-endian (as PostgreSQL's `int8send` and `float8send`
+//! write them, which pack pages there without the rows leaving the
+//! server).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::bulk::{Columns, in_list_int};
+use crate::db::{Arg, Dialect, Numbers, Sql, Tx};
+use crate::error::{Error, Result};
+use crate::rollup::CELL_US;
+
+/// A page: twelve cells, one hour of sample time, in microseconds.
+pub(crate) const PAGE_US: i64 = 12 * CELL_US;
+
+/// Bytes per cell in a page.
+pub(crate) const CELL_BYTES: usize = 72;
+
+/// The start of the page holding `ts`.
+pub(crate) fn page_floor(ts: i64) -> i64 {
+    ts - ts.rem_euclid(PAGE_US)
+}
+
+/// One rollup row: a cell of one meter and resource row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Cell {
+    pub bucket: i64,
+    pub n: i64,
+    pub total: f64,
+    pub mean: f64,
+    pub m2: f64,
+    pub min: f64,
+    pub max: f64,
+    pub first: i64,
+    pub last: i64,
+}
+
+/// Cells (in time order) as a page value.
+pub(crate) fn encode(cells: &[Cell]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(cells.len() * CELL_BYTES);
+    for c in cells {
+        for v in [c.bucket, c.n] {
+            out.extend_from_slice(&v.to_be_bytes());
+        }
+        for v in [c.total, c.mean, c.m2, c.min, c.max] {
+            out.extend_from_slice(&v.to_be_bytes());
+        }
+        for v in [c.first, c.last] {
+            out.extend_from_slice(&v.to_be_bytes());
+        }
+    }
+    out
+}
+
+/// Calls `each` with the cells of a page value.
+pub(crate) fn decode(page: &[u8], mut each: impl FnMut(Cell)) -> Result<()> {
+    if !page.len().is_multiple_of(CELL_BYTES) {
+        return Err(Error::Database(format!(
+            "rollup page of {} bytes is not a whole number of {CELL_BYTES}-byte cells",
+            page.len()
+        )));
+    }
+    for c in page.chunks_exact(CELL_BYTES) {
+        let word = |i: usize| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&c[i * 8..i * 8 + 8]);
+            b
+        };
+        each(Cell {
+            bucket: i64::from_be_bytes(word(0)),
+            n: i64::from_be_bytes(word(1)),
+            total: f64::from_be_bytes(word(2)),
+            mean: f64::from_be_bytes(word(3)),
+            m2: f64::from_be_bytes(word(4)),
+            min: f64::from_be_bytes(word(5)),
+            max: f64::from_be_bytes(word(6)),
+            first: i64::from_be_bytes(word(7)),
+            last: i64::from_be_bytes(word(8)),
+        });
+    }
+    Ok(())
+}
+
+/// Makes again, from the rollup rows (in `tx`, holding the maintenance
+/// lock), the pages of the resource rows listed per `(meter id, page
+/// start)`: rows of theirs changed there.
+pub(crate) async fn refresh(
+    tx: &mut Tx,
+    touched: &BTreeMap<(i64, i64), BTreeSet<i64>>,
+) -> Result<()> {
+    let d = tx.dialect();
+    for (&(meter, page), resources) in touched {
+        let resources: Vec<i64> = resources.iter().copied().collect();
+        for chunk in resources.chunks(RESOURCES_PER_STATEMENT) {
+            let mut rows = Sql::new(d);
+            rows.push("meter_id = ").bind(Arg::Int(meter)).push(" AND ");
+            in_list_int(&mut rows, "resource_pk", chunk);
+            write(tx, page, rows).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Makes again all pages of the hour starting at `page` from the rollup
+/// rows (in `tx`, holding the maintenance lock): after expiry removed
+/// rows of it.
+pub(crate) async fn remake(tx: &mut Tx, page: i64) -> Result<()> {
+    let d = tx.dialect();
+    let mut sql = Sql::new(d);
+    sql.push("DELETE FROM rollup_pages WHERE meter_id IN (SELECT id FROM meters) AND page = ")
+        .bind(Arg::Int(page));
+    tx.execute(&sql).await?;
+    let mut rows = Sql::new(d);
+    rows.push("meter_id IN (SELECT id FROM meters)");
+    write(tx, page, rows).await
+}
+
+/// Resource rows per statement of [`refresh`] (SQLite's parameters stay
+/// few).
+const RESOURCES_PER_STATEMENT: usize = 500;
+
+/// Writes (inserts or replaces) the pages at `page` of the rollup rows
+/// matching `rows` (a condition over `sample_rollups`' meter and resource
+/// columns, its arguments first).
+async fn write(tx: &mut Tx, page: i64, rows: Sql) -> Result<()> {
+    let d = tx.dialect();
+    let end = page.saturating_add(PAGE_US);
+    let upsert = "ON CONFLICT (meter_id, page, resource_pk) DO UPDATE SET cells = excluded.cells";
+    match d {
+        Dialect::Postgres => {
+            // Packed by the server: its send functions write each number
+            // as the page format has it (big-endian), so the rows never
+            // travel.
+            let mut sql = Sql::new(d);
+            sql.args = rows.args;
+            sql.push(&format!(
+                "INSERT INTO rollup_pages (meter_id, page, resource_pk, cells) \
+                 SELECT meter_id, {page}, resource_pk, string_agg(int8send(bucket) || int8send(n) \
+                 || float8send(total) || float8send(mean) || float8send(m2) || float8send(vmin) \
+                 || float8send(vmax) || int8send(first_ts) || int8send(last_ts), ''::bytea \
+                 ORDER BY bucket) FROM sample_rollups WHERE {} AND bucket >= {page} \
+                 AND bucket < {end} GROUP BY meter_id, resource_pk {upsert}",
+                rows.text
+            ));
+            tx.execute(&sql).await?;
+        }
+        Dialect::Sqlite => {
+            let mut sql = Sql::new(d);
+            sql.args = rows.args;
+            sql.push(&format!(
+                "SELECT meter_id, resource_pk, bucket, n, total, mean, m2, vmin, vmax, first_ts, \
+                 last_ts FROM sample_rollups WHERE {} AND bucket >= {page} AND bucket < {end} \
+                 ORDER BY meter_id, resource_pk, bucket",
+                rows.text
+            ));
+            let mut found: Vec<((i64, i64), Cell)> = Vec::new();
+            tx.for_each_row(&sql, |row| {
+                found.push(((row.int(0)?, row.int(1)?), cell(row, 2)?));
+                Ok(())
+            })
+            .await?;
+            let mut columns = Columns {
+                cols: vec![
+                    ("meter_id", "BIGINT[]", Vec::new()),
+                    ("page", "BIGINT[]", Vec::new()),
+                    ("resource_pk", "BIGINT[]", Vec::new()),
+                    ("cells", "BYTEA[]", Vec::new()),
+                ],
+            };
+            for run in found.chunk_by(|a, b| a.0 == b.0) {
+                let cells: Vec<Cell> = run.iter().map(|r| r.1).collect();
+                let (meter, resource) = run[0].0;
+                let values = [
+                    Arg::Int(meter),
+                    Arg::Int(page),
+                    Arg::Int(resource),
+                    Arg::Bytes(encode(&cells)),
+                ];
+                for (col, v) in columns.cols.iter_mut().zip(values) {
+                    col.2.push(v);
+                }
+            }
+            if columns.len() > 0 {
+                for sql in columns.insert(d, "rollup_pages", upsert) {
+                    tx.execute(&sql).await?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A rollup row's cell from column `at` on: bucket, n, total, mean, m2,
+/// minimum, maximum, first and last time.
+fn cell(row: &dyn Numbers, at: usize) -> Result<Cell> {
+    Ok(Cell {
+        bucket: row.int(at)?,
+        n: row.int(at + 1)?,
+        total: row.float(at + 2)?,
+        mean: row.float(at + 3)?,
+        m2: row.float(at + 4)?,
+        min: row.float(at + 5)?,
+        max: row.float(at + 6)?,
+        first: row.int(at + 7)?,
+        last: row.int(at + 8)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_gives_back_its_cells_bit_for_bit() {
+        let cells = [
+            Cell {
+                bucket: -PAGE_US,
+                n: 3,
+                total: 0.1 + 0.2,
+                mean: 0.1,
+                m2: f64::MIN_POSITIVE,
+                min: -0.0,
+                max: f64::MAX,
+                first: -PAGE_US,
+                last: -PAGE_US + 7,
+            },
+            Cell {
+                bucket: -PAGE_US + CELL_US,
+                n: i64::MAX,
+                total: 1e300,
+                mean: -2.5,
+                m2: 0.0,
+                min: f64::MIN,
+                max: 4.0,
+                first: i64::MIN,
+                last: i64::MAX,
+            },
+        ];
+        let page = encode(&cells);
+        assert_eq!(page.len(), 2 * CELL_BYTES);
+        let mut back = Vec::new();
+        decode(&page, |c| back.push(c)).unwrap();
+        assert_eq!(back.len(), 2);
+        for (a, b) in back.iter().zip(&cells) {
+            assert_eq!(a.bucket, b.bucket);
+            assert_eq!(a.n, b.n);
+            assert_eq!((a.first, a.last), (b.first, b.last));
+            for (x, y) in [
+                (a.total, b.total),
+                (a.mean, b.mean),
+                (a.m2, b.m2),
+                (a.min, b.min),
+                (a.max, b.max),
+            ] {
+                assert_eq!(x.to_bits(), y.to_bits());
+            }
+        }
+    }
+
+    #[test]
+    fn a_torn_page_is_an_error_naming_its_length() {
+        let page = encode(&[Cell {
+            bucket: 0,
+            n: 1,
+            total: 1.0,
+            mean: 1.0,
+            m2: 0.0,
+            min: 1.0,
+            max: 1.0,
+            first: 0,
+            last: 0,
+        }]);
+        let err = decode(&page[..CELL_BYTES - 1], |_| {}).unwrap_err();
+        assert!(err.to_string().contains("71 bytes"), "{err}");
+    }
+
+    #[test]
+    fn pages_start_on_the_hour_before_and_after_the_epoch() {
+        assert_eq!(page_floor(0), 0);
+        assert_eq!(page_floor(PAGE_US - 1), 0);
+        assert_eq!(page_floor(PAGE_US), PAGE_US);
+        assert_eq!(page_floor(-1), -PAGE_US);
+    }
+}
