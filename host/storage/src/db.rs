@@ -404,13 +404,7 @@ impl Tx {
     ) -> Result<()> {
         use futures_lite::StreamExt;
         match self {
-            Tx::Sqlite(t) => {
-                let q = sqlite_query(sql)?;
-                let mut rows = q.fetch(&mut **t);
-                while let Some(row) = rows.next().await {
-                    each(&row?)?;
-                }
-            }
+            Tx::Sqlite(t) => crate::sqlite_rows::for_each_row(t, sql, each).await?,
             Tx::Postgres(t) => {
                 let q = pg_query(sql);
                 let mut rows = q.fetch(&mut **t);

@@ -35,6 +35,7 @@ mod rollup;
 mod rollup_pages;
 mod rollup_plan;
 mod sample_key;
+mod sqlite_rows;
 mod stats;
 mod stats_cells;
 mod stats_sql;
