@@ -101,7 +101,12 @@ pub(crate) async fn refresh(
     let d = tx.dialect();
     for (&(meter, page), resources) in touched {
         let resources: Vec<i64> = resources.iter().copied().collect();
-        for chunk in resources.chunks(RESOURCES_PER_STATEMENT) {
+        let per_statement = match d {
+            // One array argument, however many.
+            Dialect::Postgres => resources.len().max(1),
+            Dialect::Sqlite => SQLITE_RESOURCES_PER_STATEMENT,
+        };
+        for chunk in resources.chunks(per_statement) {
             let mut rows = Sql::new(d);
             rows.push("meter_id = ").bind(Arg::Int(meter)).push(" AND ");
             in_list_int(&mut rows, "resource_pk", chunk);
@@ -125,9 +130,9 @@ pub(crate) async fn remake(tx: &mut Tx, page: i64) -> Result<()> {
     write(tx, page, rows).await
 }
 
-/// Resource rows per statement of [`refresh`] (SQLite's parameters stay
-/// few).
-const RESOURCES_PER_STATEMENT: usize = 500;
+/// Resource rows per statement of [`refresh`] on SQLite (its parameters
+/// stay few).
+const SQLITE_RESOURCES_PER_STATEMENT: usize = 500;
 
 /// Writes (inserts or replaces) the pages at `page` of the rollup rows
 /// matching `rows` (a condition over `sample_rollups`' meter and resource
