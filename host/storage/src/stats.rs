@@ -3,10 +3,11 @@
 //! fields. Where the rollups can answer exactly (`rollup_plan.rs`), whole
 //! 300-second cells come from `sample_rollups` and the rest from `samples`
 //! (`stats_sql.rs`), read in one snapshot with the rollup watermark;
-//! otherwise everything comes from `samples`. When the periods lie on the
-//! cell grid and are at most two cells long, the groupby fields are
-//! resource row columns and no distinct count is asked, the parts are
-//! merged in Rust instead of grouped by the database (`stats_cells.rs`).
+//! otherwise everything comes from `samples`. When no period boundary
+//! cuts a cell, the groupby fields are resource row columns and no
+//! distinct count is asked, whole cells come from the rollup pages and the
+//! parts are merged in Rust instead of grouped by the database
+//! (`stats_cells.rs`).
 //!
 //! Periods follow Ceilometer's `iter_period`: buckets start at the query's
 //! lower timestamp bound (or the first matching sample) and step `period`
