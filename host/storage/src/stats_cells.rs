@@ -137,7 +137,7 @@ pub(crate) async fn totals<T>(
             0
         }
     };
-    let mut parts = Vec::new();
+    let mut parts: Vec<Part> = Vec::new();
     let mut sources = Sources::default();
     // Whole cells, from the rollup pages.
     let (from, to) = (
@@ -147,20 +147,29 @@ pub(crate) async fn totals<T>(
     let sql = crate::stats_sql::pages(d, plan)?;
     tx.for_each_row(&sql, |row| {
         let source = sources.of(row.int(0)?, row.int(1)?);
+        // A page's cells of one period (periods longer than a cell) are
+        // merged before they are kept: one part where there were twelve.
+        let first_of_page = parts.len();
         rollup_pages::decode(row.bytes(2)?, |c| {
-            if c.bucket >= from && c.bucket < to {
-                parts.push(Part {
-                    period: period_of(c.bucket),
-                    source,
-                    n: c.n,
-                    total: c.total,
-                    mean: c.mean,
-                    m2: c.m2,
-                    min: c.min,
-                    max: c.max,
-                    first: c.first,
-                    last: c.last,
-                });
+            if c.bucket < from || c.bucket >= to {
+                return;
+            }
+            let p = Part {
+                period: period_of(c.bucket),
+                source,
+                n: c.n,
+                total: c.total,
+                mean: c.mean,
+                m2: c.m2,
+                min: c.min,
+                max: c.max,
+                first: c.first,
+                last: c.last,
+            };
+            let kept = parts.len();
+            match parts.last_mut() {
+                Some(last) if kept > first_of_page && last.period == p.period => last.add(&p),
+                _ => parts.push(p),
             }
         })
     })
