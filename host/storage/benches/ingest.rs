@@ -7,7 +7,7 @@
 //!     [--samples N] [--batch 1000] [--resources 1000] [--writers 2]
 //!     [--pg postgresql://postgres@127.0.0.1:5432] [--fresh-samples] [--random-ids]
 //!     [--stats all|none|full|day|project] [--raw-stats] [--asynchronous-commit]
-//!     [--stats-only]
+//!     [--stats-only] [--pause S]
 //! ```
 //! `--samples` samples of `cpu_util` (one per resource per minute, 974
 //! bytes of Nova-like metadata fixed per resource) are written by
@@ -37,6 +37,9 @@
 //! (cloning its metadata, as a pipeline converting its own samples does)
 //! and so adds that cost to the wall figures.
 //!
+//! `--pause S` waits S seconds between the runs of a shape (a query after
+//! a pause: the memory the last one freed has gone back to the system).
+//!
 //! The PostgreSQL database `nepho_bench` and the SQLite file
 //! `target/nepho-bench.db` are recreated for every run, except with
 //! `--stats-only`, which runs the statistics on what the last run with the
@@ -63,6 +66,8 @@ struct Args {
     raw_stats: bool,
     asynchronous_commit: bool,
     stats_only: bool,
+    /// `--pause S`: seconds between statistics runs.
+    pause: Duration,
 }
 
 /// `--random-ids`: message ids scattered over the unique index.
@@ -83,6 +88,7 @@ fn args() -> Args {
         raw_stats: false,
         asynchronous_commit: false,
         stats_only: false,
+        pause: Duration::ZERO,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -103,6 +109,7 @@ fn args() -> Args {
             "--raw-stats" => a.raw_stats = true,
             "--asynchronous-commit" => a.asynchronous_commit = true,
             "--stats-only" => a.stats_only = true,
+            "--pause" => a.pause = Duration::from_secs_f64(value().parse().unwrap_or(0.0)),
             "--random-ids" => RANDOM_IDS.store(true, Ordering::Relaxed),
             "--stats" => {
                 a.shapes = match value().as_str() {
@@ -463,6 +470,9 @@ fn stats_runs(storage: &BlockingStorage, a: &Args, backend: &str, shape: &str) {
         return;
     };
     for run in 1..=3 {
+        if run > 1 {
+            std::thread::sleep(a.pause);
+        }
         let t = Instant::now();
         let rows = storage
             .statistics(&filter, period, &["resource_id".into()], &[])
