@@ -315,12 +315,5 @@ pub(crate) async fn expire(tx: &mut Tx, cutoff: i64, watermark: i64) -> Result<(
             .bind(Arg::Int(watermark));
         aggregate(tx, condition).await?;
     }
-    // Pages: those wholly before the cut-off go; those of the hour it
-    // falls in are made again from the rows left.
-    let page = page_floor(cell);
-    let mut sql = Sql::new(d);
-    sql.push("DELETE FROM rollup_pages WHERE meter_id IN (SELECT id FROM meters) AND page < ")
-        .bind(Arg::Int(page));
-    tx.execute(&sql).await?;
-    rollup_pages::remake(tx, page).await
+    rollup_pages::expire(tx, page_floor(cell)).await
 }

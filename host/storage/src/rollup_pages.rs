@@ -6,7 +6,7 @@
 //!
 //! Pages are derived data, kept equal to the rollup rows in the
 //! transaction that changes them: after rollup rows change, the pages
-//! they lie in are made again from them ([`refresh`], [`remake`]). A page
+//! they lie in are made again from them ([`refresh`], [`expire`]). A page
 //! holds its cells in time order, [`CELL_BYTES`] each: the cell start,
 //! count, sum, mean, squared deviations, minimum, maximum, first and last
 //! sample time, big-endian (as PostgreSQL's `int8send` and `float8send`
@@ -116,13 +116,13 @@ pub(crate) async fn refresh(
     Ok(())
 }
 
-/// Makes again all pages of the hour starting at `page` from the rollup
-/// rows (in `tx`, holding the maintenance lock): after expiry removed
-/// rows of it.
-pub(crate) async fn remake(tx: &mut Tx, page: i64) -> Result<()> {
+/// After expiry removed the rollup rows before a cut-off in the hour
+/// starting at `page` (in `tx`, holding the maintenance lock): removes the
+/// pages before that hour and makes that hour's again from the rows left.
+pub(crate) async fn expire(tx: &mut Tx, page: i64) -> Result<()> {
     let d = tx.dialect();
     let mut sql = Sql::new(d);
-    sql.push("DELETE FROM rollup_pages WHERE meter_id IN (SELECT id FROM meters) AND page = ")
+    sql.push("DELETE FROM rollup_pages WHERE meter_id IN (SELECT id FROM meters) AND page <= ")
         .bind(Arg::Int(page));
     tx.execute(&sql).await?;
     let mut rows = Sql::new(d);
