@@ -214,22 +214,6 @@ impl Numbers for PgRow {
     }
 }
 
-impl Numbers for SqliteRow {
-    // SQLite types values, not columns: an expression's column has no
-    // declared type to check, so both read the value as asked.
-    fn int(&self, i: usize) -> Result<i64> {
-        Ok(self.try_get_unchecked::<i64, _>(i)?)
-    }
-
-    fn float(&self, i: usize) -> Result<f64> {
-        Ok(self.try_get_unchecked::<f64, _>(i)?)
-    }
-
-    fn bytes(&self, i: usize) -> Result<&[u8]> {
-        Ok(self.try_get::<&[u8], _>(i)?)
-    }
-}
-
 fn pg_row(row: &PgRow) -> Result<Row> {
     let mut cells = Vec::with_capacity(row.columns().len());
     for (i, col) in row.columns().iter().enumerate() {
