@@ -3,10 +3,10 @@
 //!
 //! sqlx's SQLite driver steps a statement on a thread of its own and sends
 //! every row over a channel, each value copied into an allocation of its
-//! own: about 4 µs a row, which for a statistics answer of a few hundred
-//! thousand rollup pages and samples is most of its time. Here each row is
-//! read in place while the statement stands on it (about 0.3 µs), through
-//! the [`Numbers`] accessors statistics use (see docs/performance.md).
+//! own. Here each row is read in place while the statement stands on it,
+//! through the [`Numbers`] accessors statistics use: about 1.3 µs a row
+//! less (0.25–0.3 s of the full statistics benchmark on SQLite; see
+//! docs/performance.md).
 //!
 //! Reading blocks the calling thread, as sqlx's own thread would be
 //! blocked; on a multi-threaded runtime the task says so
