@@ -15,6 +15,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// Large blocks (a big statistics answer) are backed by huge pages and
+/// kept for reuse; see `nepho_alloc`.
+#[global_allocator]
+static ALLOC: nepho_alloc::LargeBlockAlloc = nepho_alloc::LargeBlockAlloc;
+
 /// Nephometer: metering and monitoring for OpenStack-style clouds.
 #[derive(Debug, Parser)]
 #[command(name = "nephometer", version, about)]

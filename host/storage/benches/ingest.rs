@@ -277,6 +277,18 @@ fn process_cpu() -> Option<Duration> {
     Some(Duration::from_millis(ticks * 10))
 }
 
+/// The agent's allocator, so that figures include its large blocks.
+#[global_allocator]
+static ALLOC: nepho_alloc::LargeBlockAlloc = nepho_alloc::LargeBlockAlloc;
+
+/// The kernel's transparent huge page mode (`always`, `madvise` or `never`).
+fn huge_page_mode() -> String {
+    let text = std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled");
+    let text = text.unwrap_or_default();
+    let chosen = text.split(['[', ']']).nth(1);
+    chosen.unwrap_or("unknown").to_owned()
+}
+
 fn uptime_load() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
@@ -288,7 +300,7 @@ fn main() {
     let metas: Vec<_> = (0..a.resources).map(metadata).collect();
     let meta_len = serde_json::to_string(&metas[0]).map_or(0, |s| s.len());
     println!(
-        "samples {} in batches of {}, {} resources, metadata {} bytes, {} writer(s), {} samples{}; load average {}",
+        "samples {} in batches of {}, {} resources, metadata {} bytes, {} writer(s), {} samples{}; huge pages {}; load average {}",
         a.samples,
         a.batch,
         a.resources,
@@ -300,6 +312,7 @@ fn main() {
         } else {
             ""
         },
+        huge_page_mode(),
         uptime_load()
     );
     for backend in &a.backends {
@@ -478,7 +491,7 @@ fn stats_runs(storage: &BlockingStorage, a: &Args, backend: &str, shape: &str) {
             .statistics(&filter, period, &["resource_id".into()], &[])
             .expect("statistics");
         let elapsed = t.elapsed();
-        let counted: u64 = rows.iter().filter_map(|r| r.count).sum();
+        let counted: u64 = rows.iter().filter_map(|r| r.count()).sum();
         assert_eq!(counted as usize, expected, "{shape}: samples counted");
         println!(
             "{backend}: statistics {shape} (period {}, groupby resource_id) over {expected} of {} samples: {:.3} s ({} rows) run {run}; load average {}",
