@@ -134,30 +134,30 @@ pub(crate) fn statistics(s: &Statistics) -> Value {
     let mut out = Map::new();
     out.insert("groupby".into(), json!(s.groupby.as_deref()));
     out.insert("unit".into(), json!(&*s.unit));
-    if let Some(count) = s.count {
+    if let Some(count) = s.count() {
         out.insert("count".into(), json!(count));
     }
     for (name, value) in [
-        ("min", s.min),
-        ("max", s.max),
-        ("avg", s.avg),
-        ("sum", s.sum),
+        ("min", s.min()),
+        ("max", s.max()),
+        ("avg", s.avg()),
+        ("sum", s.sum()),
     ] {
         if let Some(v) = value {
             out.insert(name.into(), json!(v));
         }
     }
-    if let Some(aggregate) = &s.aggregate {
+    if let Some(aggregate) = s.aggregate() {
         out.insert("aggregate".into(), json!(aggregate));
     }
-    out.insert("duration".into(), json!(s.duration));
+    out.insert("duration".into(), json!(s.duration()));
     out.insert(
         "duration_start".into(),
-        json!(s.duration_start.map(|t| t.to_string())),
+        json!(s.duration_start().map(|t| t.to_string())),
     );
     out.insert(
         "duration_end".into(),
-        json!(s.duration_end.map(|t| t.to_string())),
+        json!(s.duration_end().map(|t| t.to_string())),
     );
     out.insert("period".into(), json!(s.period));
     out.insert("period_start".into(), json!(s.period_start.to_string()));

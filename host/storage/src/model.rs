@@ -180,7 +180,13 @@ pub struct Event {
 }
 
 /// One row of statistics (Ceilometer's `Statistics` model).
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Kept small (120 bytes), since a query over a long range at a short
+/// period answers millions of rows: the selected aggregates are flagged
+/// rather than each wrapped in an `Option`, the other aggregates are boxed
+/// and `duration` is computed from its bounds. Read them through the
+/// accessors ([`Statistics::count`], [`Statistics::min`], ...).
+#[derive(Debug, Clone)]
 pub struct Statistics {
     /// The group's values (`None` when no groupby was asked); a value is
     /// `None` when the column is null (e.g. no user). Shared by the rows
@@ -188,57 +194,126 @@ pub struct Statistics {
     pub groupby: Option<Arc<BTreeMap<String, Option<String>>>>,
     /// Unit of the meter, shared by the rows of that unit.
     pub unit: Arc<str>,
-    /// Number of samples (present when no aggregate was selected, or `count` was).
-    pub count: Option<u64>,
-    /// Minimum volume (when selected, as `count`).
-    pub min: Option<f64>,
-    /// Maximum volume.
-    pub max: Option<f64>,
-    /// Average volume.
-    pub avg: Option<f64>,
-    /// Sum of the volumes.
-    pub sum: Option<f64>,
-    /// Selected aggregates by their key (`stddev`, `cardinality/resource_id`,
-    /// `avg`, ...); `None` when no aggregate was selected.
-    pub aggregate: Option<BTreeMap<String, f64>>,
-    /// Seconds between the first and last sample of the row.
-    pub duration: Option<f64>,
-    /// Timestamp of the first sample of the row.
-    pub duration_start: Option<Timestamp>,
-    /// Timestamp of the last sample of the row.
-    pub duration_end: Option<Timestamp>,
     /// Period length in seconds (0 without a period).
     pub period: u64,
     /// Start of the period (without a period: the first sample's timestamp).
     pub period_start: Timestamp,
     /// End of the period (without a period: the last sample's timestamp).
     pub period_end: Timestamp,
+    /// Which of count, min, max, avg and sum are given ([`Shown`]).
+    pub(crate) shown: Shown,
+    pub(crate) count: u64,
+    /// Min, max, avg and sum.
+    pub(crate) values: [f64; 4],
+    #[allow(
+        clippy::box_collection,
+        reason = "8 bytes a row instead of 24; most rows have no selected aggregates"
+    )]
+    pub(crate) aggregate: Option<Box<BTreeMap<String, f64>>>,
+    /// First and last sample times (given unless clamped away).
+    pub(crate) first: Timestamp,
+    pub(crate) last: Timestamp,
+}
+
+/// Rows are equal when everything they give is.
+impl PartialEq for Statistics {
+    fn eq(&self, other: &Self) -> bool {
+        self.groupby == other.groupby
+            && self.unit == other.unit
+            && (self.period, self.period_start, self.period_end)
+                == (other.period, other.period_start, other.period_end)
+            && self.count() == other.count()
+            && (self.min(), self.max(), self.avg(), self.sum())
+                == (other.min(), other.max(), other.avg(), other.sum())
+            && self.aggregate() == other.aggregate()
+            && (self.duration_start(), self.duration_end())
+                == (other.duration_start(), other.duration_end())
+    }
+}
+
+/// Bits of [`Statistics`] fields that are given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Shown(pub(crate) u8);
+
+impl Shown {
+    pub(crate) const COUNT: u8 = 1;
+    pub(crate) const MIN: u8 = 1 << 1;
+    pub(crate) const MAX: u8 = 1 << 2;
+    pub(crate) const AVG: u8 = 1 << 3;
+    pub(crate) const SUM: u8 = 1 << 4;
+    /// `duration`, `duration_start` and `duration_end`.
+    pub(crate) const DURATION: u8 = 1 << 5;
+
+    fn has(self, bit: u8) -> bool {
+        self.0 & bit != 0
+    }
 }
 
 impl Statistics {
+    /// Number of samples (given when no aggregate was selected, or `count` was).
+    pub fn count(&self) -> Option<u64> {
+        self.shown.has(Shown::COUNT).then_some(self.count)
+    }
+
+    /// Minimum volume (given as `count` is).
+    pub fn min(&self) -> Option<f64> {
+        self.shown.has(Shown::MIN).then_some(self.values[0])
+    }
+
+    /// Maximum volume.
+    pub fn max(&self) -> Option<f64> {
+        self.shown.has(Shown::MAX).then_some(self.values[1])
+    }
+
+    /// Average volume.
+    pub fn avg(&self) -> Option<f64> {
+        self.shown.has(Shown::AVG).then_some(self.values[2])
+    }
+
+    /// Sum of the volumes.
+    pub fn sum(&self) -> Option<f64> {
+        self.shown.has(Shown::SUM).then_some(self.values[3])
+    }
+
+    /// Selected aggregates by their key (`stddev`, `cardinality/resource_id`,
+    /// `avg`, ...); `None` when no aggregate was selected.
+    pub fn aggregate(&self) -> Option<&BTreeMap<String, f64>> {
+        self.aggregate.as_deref()
+    }
+
+    /// Seconds between the first and last sample of the row.
+    pub fn duration(&self) -> Option<f64> {
+        self.shown
+            .has(Shown::DURATION)
+            .then(|| self.first.seconds_until(self.last))
+    }
+
+    /// Timestamp of the first sample of the row.
+    pub fn duration_start(&self) -> Option<Timestamp> {
+        self.shown.has(Shown::DURATION).then_some(self.first)
+    }
+
+    /// Timestamp of the last sample of the row.
+    pub fn duration_end(&self) -> Option<Timestamp> {
+        self.shown.has(Shown::DURATION).then_some(self.last)
+    }
+
     /// Ceilometer's API-side clamping (`Statistics._update_duration`):
     /// duration_start/end are clamped to the query's original bounds (before
     /// `search_offset` widened them); if start ends up after end, all three
     /// duration fields become `None`.
     pub fn clamp(&mut self, start: Option<Timestamp>, end: Option<Timestamp>) {
-        if let (Some(s), Some(ds)) = (start, self.duration_start)
-            && ds < s
-        {
-            self.duration_start = Some(s);
+        if !self.shown.has(Shown::DURATION) {
+            return;
         }
-        if let (Some(e), Some(de)) = (end, self.duration_end)
-            && de > e
-        {
-            self.duration_end = Some(e);
+        if let Some(s) = start {
+            self.first = self.first.max(s);
         }
-        if let (Some(ds), Some(de)) = (self.duration_start, self.duration_end) {
-            if de < ds {
-                self.duration = None;
-                self.duration_start = None;
-                self.duration_end = None;
-            } else {
-                self.duration = Some(ds.seconds_until(de));
-            }
+        if let Some(e) = end {
+            self.last = self.last.min(e);
+        }
+        if self.last < self.first {
+            self.shown.0 &= !Shown::DURATION;
         }
     }
 }
@@ -254,4 +329,55 @@ pub struct Expired {
     pub resources: u64,
     /// Events older than the events TTL (with their traits).
     pub events: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A long range at a short period answers millions of rows: each must
+    /// stay small (it was 208 bytes with an `Option` per aggregate).
+    #[test]
+    fn a_statistics_row_takes_at_most_120_bytes() {
+        assert!(
+            size_of::<Statistics>() <= 120,
+            "{}",
+            size_of::<Statistics>()
+        );
+    }
+
+    #[test]
+    fn hidden_fields_read_as_none_and_clamping_can_hide_the_duration() {
+        let mut row = Statistics {
+            groupby: None,
+            unit: Arc::from("%"),
+            period: 60,
+            period_start: Timestamp(0),
+            period_end: Timestamp(60_000_000),
+            shown: Shown(Shown::SUM | Shown::DURATION),
+            count: 3,
+            values: [1.0, 2.0, 1.5, 4.5],
+            aggregate: None,
+            first: Timestamp(10_000_000),
+            last: Timestamp(40_000_000),
+        };
+        assert_eq!(
+            (row.count(), row.min(), row.max(), row.avg()),
+            (None, None, None, None)
+        );
+        assert_eq!((row.sum(), row.duration()), (Some(4.5), Some(30.0)));
+        let hidden_count_differs = Statistics {
+            count: 9,
+            ..row.clone()
+        };
+        assert_eq!(row, hidden_count_differs, "equality is over what is given");
+        row.clamp(Some(Timestamp(20_000_000)), None);
+        assert_eq!(row.duration_start(), Some(Timestamp(20_000_000)));
+        assert_eq!(row.duration(), Some(20.0));
+        row.clamp(None, Some(Timestamp(15_000_000)));
+        assert_eq!(
+            (row.duration(), row.duration_start(), row.duration_end()),
+            (None, None, None)
+        );
+    }
 }

@@ -26,7 +26,7 @@ use crate::compile::sample_condition;
 use crate::db::{Pool, Row, Sql, Tx};
 use crate::error::{Error, Result};
 use crate::locks;
-use crate::model::Statistics;
+use crate::model::{Shown, Statistics};
 use crate::query::Filter;
 use crate::rollup_plan::{Plan, plan};
 use crate::stats_sql::{Group, Query, Spread};
@@ -206,8 +206,8 @@ pub(crate) async fn statistics(
         cardinality,
     };
     let chosen: Option<(Plan, i64)> = watermark.and_then(|w| plan(filter, periods).map(|p| (p, w)));
-    let show_all = aggregates.is_empty();
-    let done = |t: Totals| finish(t, aggregates, show_all, period, periods);
+    let shown = shown_fields(aggregates);
+    let done = |t: Totals| finish(t, aggregates, shown, period, periods);
     Ok(match &chosen {
         Some((p, w)) if crate::stats_cells::applies(&query, p) => {
             let stats = crate::stats_cells::totals(&mut tx, &query, &fields, p, *w, done).await?;
@@ -398,18 +398,35 @@ fn decode(
     }))
 }
 
-/// One group as [`Statistics`].
+/// Which of count, min, max, avg and sum the rows give: all without
+/// selected aggregates, else the selected ones.
+fn shown_fields(aggregates: &[Aggregate]) -> Shown {
+    let mut shown = Shown(Shown::DURATION);
+    for (aggregate, bit) in [
+        (Aggregate::Count, Shown::COUNT),
+        (Aggregate::Min, Shown::MIN),
+        (Aggregate::Max, Shown::MAX),
+        (Aggregate::Avg, Shown::AVG),
+        (Aggregate::Sum, Shown::SUM),
+    ] {
+        if aggregates.is_empty() || aggregates.contains(&aggregate) {
+            shown.0 |= bit;
+        }
+    }
+    shown
+}
+
+/// One group as [`Statistics`], giving the fields `shown`.
 fn finish(
     t: Totals,
     aggregates: &[Aggregate],
-    show_all: bool,
+    shown: Shown,
     period: Option<u64>,
     periods: Option<(i64, i64, i64)>,
 ) -> Statistics {
-    let shown = |a: Aggregate| show_all || aggregates.contains(&a);
     let tsmin = Timestamp(t.first);
     let tsmax = Timestamp(t.last);
-    let aggregate = if show_all {
+    let aggregate = if aggregates.is_empty() {
         None
     } else {
         let mut map = BTreeMap::new();
@@ -431,7 +448,7 @@ fn finish(
                 map.insert(a.key(), v);
             }
         }
-        Some(map)
+        Some(Box::new(map))
     };
     let (p, period_start, period_end) = match (periods, period) {
         (Some((start, pus, _)), Some(p)) => {
@@ -443,17 +460,14 @@ fn finish(
     Statistics {
         groupby: t.groupby,
         unit: t.unit,
-        count: shown(Aggregate::Count).then_some(t.count),
-        min: shown(Aggregate::Min).then_some(t.min),
-        max: shown(Aggregate::Max).then_some(t.max),
-        avg: shown(Aggregate::Avg).then_some(t.avg),
-        sum: shown(Aggregate::Sum).then_some(t.sum),
-        aggregate,
-        duration: Some(tsmin.seconds_until(tsmax)),
-        duration_start: Some(tsmin),
-        duration_end: Some(tsmax),
         period: p,
         period_start,
         period_end,
+        shown,
+        count: t.count,
+        values: [t.min, t.max, t.avg, t.sum],
+        aggregate,
+        first: tsmin,
+        last: tsmax,
     }
 }

@@ -518,16 +518,19 @@ fn statistics_without_period() {
         assert_eq!(st.len(), 1, "{}", db.label);
         let r = &st[0];
         assert_eq!(&*r.unit, "%");
-        assert_eq!(r.count, Some(6));
-        assert_eq!((r.min, r.max, r.sum), (Some(1.0), Some(30.0), Some(69.0)));
-        assert_eq!(r.avg, Some(11.5));
-        assert_eq!(r.aggregate, None);
+        assert_eq!(r.count(), Some(6));
+        assert_eq!(
+            (r.min(), r.max(), r.sum()),
+            (Some(1.0), Some(30.0), Some(69.0))
+        );
+        assert_eq!(r.avg(), Some(11.5));
+        assert_eq!(r.aggregate(), None);
         assert_eq!(r.period, 0);
-        assert_eq!(r.duration, Some(660.0));
+        assert_eq!(r.duration(), Some(660.0));
         assert_eq!(r.period_start, ts("2026-11-23T12:00:00"));
         assert_eq!(r.period_end, ts("2026-11-23T12:11:00"));
-        assert_eq!(r.duration_start, Some(ts("2026-11-23T12:00:00")));
-        assert_eq!(r.duration_end, Some(ts("2026-11-23T12:11:00")));
+        assert_eq!(r.duration_start(), Some(ts("2026-11-23T12:00:00")));
+        assert_eq!(r.duration_end(), Some(ts("2026-11-23T12:11:00")));
 
         // Selected aggregates: population standard deviation and cardinality.
         // Deviations from 11.5: -10.5 -8.5 -6.5 -1.5 8.5 18.5; squares sum to 641.5.
@@ -541,7 +544,7 @@ fn statistics_without_period() {
         let st = s
             .statistics(&Filter::eq("meter", "cpu_util"), None, &[], &aggs)
             .unwrap();
-        let agg = st[0].aggregate.clone().unwrap();
+        let agg = st[0].aggregate().cloned().unwrap();
         assert!(
             close(agg["stddev"], (641.5f64 / 6.0).sqrt()),
             "{}: {agg:?}",
@@ -551,15 +554,15 @@ fn statistics_without_period() {
         assert_eq!(agg["cardinality/user_id"], 2.0);
         assert_eq!(agg["cardinality/project_id"], 1.0);
         assert_eq!(agg["avg"], 11.5);
-        assert_eq!(st[0].avg, Some(11.5));
-        assert_eq!(st[0].count, None, "only selected aggregates are given");
-        assert_eq!(st[0].sum, None);
+        assert_eq!(st[0].avg(), Some(11.5));
+        assert_eq!(st[0].count(), None, "only selected aggregates are given");
+        assert_eq!(st[0].sum(), None);
 
         let big = s
             .statistics(&Filter::eq("meter", "big"), None, &[], &[Aggregate::Stddev])
             .unwrap();
         assert!(
-            close(big[0].aggregate.as_ref().unwrap()["stddev"], 1.0),
+            close(big[0].aggregate().unwrap()["stddev"], 1.0),
             "{}: {big:?}",
             db.label
         );
@@ -578,7 +581,7 @@ fn statistics_without_period() {
             .unwrap();
         let groups: Vec<_> = st
             .iter()
-            .map(|r| ((*r.groupby.clone().unwrap()).clone(), r.sum.unwrap()))
+            .map(|r| ((*r.groupby.clone().unwrap()).clone(), r.sum().unwrap()))
             .collect();
         let g = |t: &str| {
             BTreeMap::from([
@@ -665,7 +668,7 @@ fn a_period_longer_than_the_range_is_one_bucket() {
         // About 292,000 years in seconds: the largest the API lets through.
         let st = s.statistics(&f, Some(9_223_372_036_854), &[], &[]).unwrap();
         assert_eq!(st.len(), 1, "{}: {st:?}", db.label);
-        assert_eq!(st[0].count, Some(6));
+        assert_eq!(st[0].count(), Some(6));
         assert_eq!(st[0].period_start, ts("0001-01-01T00:00:00"));
     }
 }
@@ -683,23 +686,26 @@ fn statistics_with_period_and_groupby() {
             .unwrap();
         assert_eq!(st.len(), 5, "{}: {st:?}", db.label);
         let a = row(&st, "2026-11-23T12:00:00", "r1");
-        assert_eq!((a.count, a.sum, a.avg), (Some(2), Some(4.0), Some(2.0)));
-        assert_eq!((a.min, a.max), (Some(1.0), Some(3.0)));
+        assert_eq!(
+            (a.count(), a.sum(), a.avg()),
+            (Some(2), Some(4.0), Some(2.0))
+        );
+        assert_eq!((a.min(), a.max()), (Some(1.0), Some(3.0)));
         assert_eq!(a.period, 300);
         assert_eq!(a.period_end, ts("2026-11-23T12:05:00"));
-        assert_eq!(a.duration, Some(120.0));
-        assert_eq!(a.duration_start, Some(ts("2026-11-23T12:00:00")));
-        assert_eq!(a.duration_end, Some(ts("2026-11-23T12:02:00")));
+        assert_eq!(a.duration(), Some(120.0));
+        assert_eq!(a.duration_start(), Some(ts("2026-11-23T12:00:00")));
+        assert_eq!(a.duration_end(), Some(ts("2026-11-23T12:02:00")));
         let b = row(&st, "2026-11-23T12:00:00", "r2");
         assert_eq!(
-            (b.count, b.sum, b.duration),
+            (b.count(), b.sum(), b.duration()),
             (Some(1), Some(10.0), Some(0.0))
         );
-        assert_eq!(row(&st, "2026-11-23T12:05:00", "r1").sum, Some(5.0));
-        assert_eq!(row(&st, "2026-11-23T12:05:00", "r2").sum, Some(20.0));
+        assert_eq!(row(&st, "2026-11-23T12:05:00", "r1").sum(), Some(5.0));
+        assert_eq!(row(&st, "2026-11-23T12:05:00", "r2").sum(), Some(20.0));
         let c = row(&st, "2026-11-23T12:10:00", "r2");
         assert_eq!(
-            (c.sum, c.period_end),
+            (c.sum(), c.period_end),
             (Some(30.0), ts("2026-11-23T12:15:00"))
         );
         // Ordered by period.
@@ -719,16 +725,13 @@ fn statistics_with_period_and_groupby() {
             .unwrap();
         let a = row(&st, "2026-11-23T12:00:00", "r1");
         assert!(
-            close(a.aggregate.as_ref().unwrap()["stddev"], 1.0),
+            close(a.aggregate().unwrap()["stddev"], 1.0),
             "{}: {a:?}",
             db.label
         );
-        assert_eq!(a.aggregate.as_ref().unwrap()["count"], 2.0);
+        assert_eq!(a.aggregate().unwrap()["count"], 2.0);
         assert_eq!(
-            row(&st, "2026-11-23T12:00:00", "r2")
-                .aggregate
-                .as_ref()
-                .unwrap()["stddev"],
+            row(&st, "2026-11-23T12:00:00", "r2").aggregate().unwrap()["stddev"],
             0.0
         );
 
@@ -740,7 +743,7 @@ fn statistics_with_period_and_groupby() {
             .unwrap();
         let sums: Vec<_> = st
             .iter()
-            .map(|r| (r.period_start, r.sum.unwrap()))
+            .map(|r| (r.period_start, r.sum().unwrap()))
             .collect();
         assert_eq!(
             sums,
@@ -757,7 +760,7 @@ fn statistics_with_period_and_groupby() {
             .unwrap();
         assert_eq!(st.len(), 1);
         assert_eq!(
-            st[0].count,
+            st[0].count(),
             Some(5),
             "the 12:11 sample is at the end of the only bucket"
         );
@@ -767,9 +770,9 @@ fn statistics_with_period_and_groupby() {
             Some(ts("2026-11-23T12:01:00")),
             Some(ts("2026-11-23T12:05:00")),
         );
-        assert_eq!(first.duration, Some(240.0));
+        assert_eq!(first.duration(), Some(240.0));
         first.clamp(Some(ts("2026-11-23T12:20:00")), None);
-        assert_eq!(first.duration, None);
+        assert_eq!(first.duration(), None);
     }
 }
 

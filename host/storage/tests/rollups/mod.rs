@@ -231,24 +231,24 @@ fn assert_same(label: &str, q: &Query, got: &[Statistics], want: &[Statistics]) 
             what()
         );
         assert_eq!(
-            (g.count, g.min, g.max),
-            (w.count, w.min, w.max),
+            (g.count(), g.min(), g.max()),
+            (w.count(), w.min(), w.max()),
             "{}",
             what()
         );
         assert_eq!(
-            (g.duration, g.duration_start, g.duration_end),
-            (w.duration, w.duration_start, w.duration_end),
+            (g.duration(), g.duration_start(), g.duration_end()),
+            (w.duration(), w.duration_start(), w.duration_end()),
             "{}",
             what()
         );
-        for (a, b) in [(g.sum, w.sum), (g.avg, w.avg)] {
+        for (a, b) in [(g.sum(), w.sum()), (g.avg(), w.avg())] {
             match (a, b) {
                 (Some(a), Some(b)) => assert!(near(a, b, 1e-12, 1e-9), "{}: {a} vs {b}", what()),
                 (a, b) => assert_eq!(a, b, "{}", what()),
             }
         }
-        match (&g.aggregate, &w.aggregate) {
+        match (g.aggregate(), w.aggregate()) {
             (Some(ga), Some(wa)) => {
                 assert_eq!(
                     ga.keys().collect::<Vec<_>>(),
@@ -424,7 +424,7 @@ fn query_int_at(url: &str, postgres: bool, query: &str) -> i64 {
 }
 
 fn counted(st: &[Statistics]) -> u64 {
-    st.iter().filter_map(|r| r.count).sum()
+    st.iter().filter_map(|r| r.count()).sum()
 }
 
 #[test]
@@ -607,7 +607,7 @@ fn rollups_count_a_redelivered_sample_once() {
                 &[Aggregate::Stddev, Aggregate::Count],
             )
             .unwrap();
-        let agg = st[0].aggregate.as_ref().unwrap();
+        let agg = st[0].aggregate().unwrap();
         assert_eq!(agg["count"], 3.0, "{}", db.label);
         assert!(
             (agg["stddev"] - (8.0f64 / 3.0).sqrt()).abs() < 1e-12,
@@ -1026,5 +1026,5 @@ fn maintenance_waits_for_writes_in_flight() {
     let st = s
         .statistics(&Filter::eq("meter", "cpu"), None, &[], &[])
         .unwrap();
-    assert_eq!((st[0].count, st[0].sum), (Some(3), Some(9.0)));
+    assert_eq!((st[0].count(), st[0].sum()), (Some(3), Some(9.0)));
 }
