@@ -164,7 +164,7 @@ mod tests {
         assert_eq!(len(16 * MIB + 1), 20);
         assert_eq!(len(416_000_000), 448);
         assert_eq!(len(160 * MIB), 160);
-        assert!((8..4096).all(|m| mapped_len(m * MIB + 7).unwrap() % HUGE_PAGE == 0));
+        assert!((8..4096).all(|m| mapped_len(m * MIB + 7).unwrap().is_multiple_of(HUGE_PAGE)));
         assert_eq!(mapped_len(usize::MAX), None);
     }
 

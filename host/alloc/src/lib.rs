@@ -137,7 +137,7 @@ mod tests {
             for pair in sizes.windows(2) {
                 let (from, to) = (pair[0], pair[1]);
                 block = alloc.realloc(block, layout(from), to);
-                assert!(!block.is_null() && block as usize % 64 == 0);
+                assert!(!block.is_null() && (block as usize).is_multiple_of(64));
                 let kept = from.min(to);
                 assert!((0..kept).step_by(4093).all(|i| *block.add(i) == 0x11));
                 assert_eq!(*block.add(kept - 1), 0x11, "{from} -> {to}");
@@ -174,7 +174,7 @@ mod tests {
         // SAFETY: as above.
         unsafe {
             let block = LargeBlockAlloc.alloc(layout);
-            assert_eq!(block as usize % (1 << 16), 0);
+            assert!((block as usize).is_multiple_of(1 << 16));
             LargeBlockAlloc.dealloc(block, layout);
         }
     }
