@@ -48,10 +48,10 @@ fn fresh(huge: bool) -> f64 {
 }
 
 fn main() {
-    let mode = std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled");
+    let mode = nepho_alloc::huge_page_mode();
     println!(
         "transparent huge pages: {}",
-        mode.unwrap_or_default().trim()
+        mode.as_deref().unwrap_or("unknown")
     );
     for round in 1..=3 {
         println!(

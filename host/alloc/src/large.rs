@@ -29,11 +29,6 @@ fn with_retained<T>(f: impl FnOnce(&mut Retained) -> T) -> T {
     f(&mut RETAINED.lock().unwrap_or_else(PoisonError::into_inner))
 }
 
-/// Bytes of freed large blocks kept now.
-pub fn retained_bytes() -> usize {
-    with_retained(|r| r.bytes())
-}
-
 /// A block of `size` bytes (zero-filled when `zeroed`), from the blocks
 /// kept if one is large enough, else newly mapped; null when out of memory.
 pub fn take(size: usize, zeroed: bool) -> *mut u8 {
@@ -199,8 +194,10 @@ mod tests {
     /// Whether the mapping holding `address` carries the `hg` (huge page
     /// advice) flag in /proc/self/smaps; true where huge pages are off.
     fn huge_page_flag(address: usize) -> bool {
-        let mode = std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled");
-        if !mode.is_ok_and(|m| m.contains("[madvise]") || m.contains("[always]")) {
+        if !matches!(
+            crate::huge_page_mode().as_deref(),
+            Some("madvise" | "always")
+        ) {
             return true;
         }
         let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap_or_default();

@@ -42,6 +42,13 @@ pub const RETAINED_MAX: usize = 1 << 30;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LargeBlockAlloc;
 
+/// The kernel's transparent huge page mode (`always`, `madvise` or
+/// `never`); `None` where it cannot be read.
+pub fn huge_page_mode() -> Option<String> {
+    let text = std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled").ok()?;
+    text.split(['[', ']']).nth(1).map(str::to_owned)
+}
+
 /// Whether a block of `layout` is a large one. Alignments beyond a page
 /// (which `mmap` gives) stay with the system allocator.
 fn is_large(layout: Layout) -> bool {

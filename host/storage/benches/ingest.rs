@@ -281,14 +281,6 @@ fn process_cpu() -> Option<Duration> {
 #[global_allocator]
 static ALLOC: nepho_alloc::LargeBlockAlloc = nepho_alloc::LargeBlockAlloc;
 
-/// The kernel's transparent huge page mode (`always`, `madvise` or `never`).
-fn huge_page_mode() -> String {
-    let text = std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled");
-    let text = text.unwrap_or_default();
-    let chosen = text.split(['[', ']']).nth(1);
-    chosen.unwrap_or("unknown").to_owned()
-}
-
 fn uptime_load() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
@@ -312,7 +304,7 @@ fn main() {
         } else {
             ""
         },
-        huge_page_mode(),
+        nepho_alloc::huge_page_mode().unwrap_or_else(|| "unknown".into()),
         uptime_load()
     );
     for backend in &a.backends {

@@ -200,7 +200,7 @@ pub struct Statistics {
     pub period_start: Timestamp,
     /// End of the period (without a period: the last sample's timestamp).
     pub period_end: Timestamp,
-    /// Which of count, min, max, avg and sum are given ([`Shown`]).
+    /// Which of count, min, max, avg, sum and the duration are given.
     pub(crate) shown: Shown,
     pub(crate) count: u64,
     /// Min, max, avg and sum.
@@ -232,7 +232,7 @@ impl PartialEq for Statistics {
 }
 
 /// Bits of [`Statistics`] fields that are given.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Shown(pub(crate) u8);
 
 impl Shown {

@@ -398,8 +398,8 @@ fn decode(
     }))
 }
 
-/// Which of count, min, max, avg and sum the rows give: all without
-/// selected aggregates, else the selected ones.
+/// Which of count, min, max, avg and sum the rows give (all without
+/// selected aggregates, else the selected ones), and the duration.
 fn shown_fields(aggregates: &[Aggregate]) -> Shown {
     let mut shown = Shown(Shown::DURATION);
     for (aggregate, bit) in [
