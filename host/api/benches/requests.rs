@@ -54,7 +54,7 @@ fn stored(i: usize) -> StoredSample {
         resource_id: format!("vm-{}", i % 100),
         timestamp: nepho_storage::Timestamp(1_775_001_600_000_000 + i as i64 * 1_000_000)
             .to_string(),
-        resource_metadata: json!({"flavor": "m1.tiny"}),
+        resource_metadata: json!({"flavor": "m1.tiny"}).into(),
         source: "openstack".into(),
         message_id: format!("bench-{i}"),
         message_signature: None,

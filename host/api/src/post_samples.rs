@@ -354,7 +354,7 @@ impl NewSample {
             project_id: Some(self.project_id.clone()),
             resource_id: self.resource_id.clone(),
             timestamp: self.timestamp.to_string(),
-            resource_metadata: self.metadata.clone(),
+            resource_metadata: (&self.metadata).into(),
             source: self.source.clone(),
             message_id: self.message_id.clone(),
             message_signature: signature,

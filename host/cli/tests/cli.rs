@@ -267,7 +267,7 @@ fn sample(id: &str, timestamp: &str) -> nepho_storage::StoredSample {
         project_id: Some("p".into()),
         resource_id: "r".into(),
         timestamp: timestamp.into(),
-        resource_metadata: serde_json::json!({}),
+        resource_metadata: serde_json::json!({}).into(),
         source: "openstack".into(),
         message_id: id.into(),
         message_signature: None,

@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use nepho_runtime::bindings::{EventBatch, MeterType, SampleBatch, TraitValue};
-use nepho_storage::{BlockingStorage, StoredEvent, StoredSample, Trait};
+use nepho_storage::{BlockingStorage, ResourceMetadata, StoredEvent, StoredSample, Trait};
 
 /// Attempts per batch, and the pause before the second one (doubled after).
 const ATTEMPTS: u32 = 4;
@@ -90,10 +90,8 @@ fn stored_samples(batch: &SampleBatch) -> Vec<StoredSample> {
             project_id: s.project_id.map(|p| batch.str(p).to_owned()),
             resource_id: batch.str(s.resource_id).to_owned(),
             timestamp: batch.str(s.timestamp).to_owned(),
-            resource_metadata: match batch.str(s.resource_metadata) {
-                "" => serde_json::json!({}),
-                text => serde_json::from_str(text).unwrap_or_else(|_| serde_json::json!({})),
-            },
+            // The batch's JSON text, checked by the storage if it is new to it.
+            resource_metadata: ResourceMetadata::from_json_text(batch.str(s.resource_metadata)),
             source: batch.str(s.source).to_owned(),
             message_id: batch.str(s.id).to_owned(),
             message_signature: None,

@@ -50,7 +50,9 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use nepho_storage::{BlockingStorage, Filter, Op, Options, StoredSample, Timestamp};
+use nepho_storage::{
+    BlockingStorage, Filter, Op, Options, ResourceMetadata, StoredSample, Timestamp,
+};
 use serde_json::json;
 use sqlx::Connection;
 
@@ -163,7 +165,7 @@ fn resource_of(i: usize, resources: usize) -> usize {
 }
 
 /// Sample `i`: resource `i % resources`, one sample per resource per minute.
-fn sample(i: usize, resources: usize, metas: &[serde_json::Value]) -> StoredSample {
+fn sample(i: usize, resources: usize, metas: &[ResourceMetadata]) -> StoredSample {
     let r = resource_of(i, resources);
     let mut s = StoredSample {
         name: "cpu_util".into(),
@@ -228,7 +230,7 @@ fn fill(
     buf: &mut Vec<StoredSample>,
     range: std::ops::Range<usize>,
     resources: usize,
-    metas: &[serde_json::Value],
+    metas: &[ResourceMetadata],
     fresh: bool,
 ) {
     if fresh {
@@ -289,8 +291,9 @@ fn uptime_load() -> String {
 
 fn main() {
     let a = args();
-    let metas: Vec<_> = (0..a.resources).map(metadata).collect();
-    let meta_len = serde_json::to_string(&metas[0]).map_or(0, |s| s.len());
+    // As JSON text, as the pipeline hands metadata to the storage.
+    let metas: Vec<ResourceMetadata> = (0..a.resources).map(|r| metadata(r).into()).collect();
+    let meta_len = metas[0].as_json_text().len();
     println!(
         "samples {} in batches of {}, {} resources, metadata {} bytes, {} writer(s), {} samples{}; huge pages {}; load average {}",
         a.samples,
@@ -363,7 +366,7 @@ fn main() {
     }
 }
 
-fn ingest(a: &Args, backend: &str, storage: &BlockingStorage, metas: &[serde_json::Value]) {
+fn ingest(a: &Args, backend: &str, storage: &BlockingStorage, metas: &[ResourceMetadata]) {
     let cpu0 = process_cpu();
     let started = Instant::now();
     let next = AtomicUsize::new(0);

@@ -49,8 +49,8 @@ use std::time::Duration;
 pub use compile::MAX_FILTER_TERMS;
 pub use error::{Error, Result};
 pub use model::{
-    Event, Expired, Meter, Resource, Sample, Statistics, StoredEvent, StoredSample, Trait,
-    TraitValue,
+    Event, Expired, Meter, Resource, ResourceMetadata, Sample, Statistics, StoredEvent,
+    StoredSample, Trait, TraitValue,
 };
 pub use open::{Options, sqlite_url};
 pub use query::{Filter, Op, Value};

@@ -24,8 +24,8 @@ pub struct StoredSample {
     pub resource_id: String,
     /// ISO 8601; without a zone it is UTC.
     pub timestamp: String,
-    /// Resource metadata, a JSON object (null is taken as `{}`).
-    pub resource_metadata: serde_json::Value,
+    /// Resource metadata, a JSON object (null is taken as `{}`), as JSON text.
+    pub resource_metadata: ResourceMetadata,
     /// Source, e.g. `openstack`.
     pub source: String,
     /// Sample id (unique; a redelivered sample with the same id is skipped).
@@ -36,6 +36,62 @@ pub struct StoredSample {
     pub recorded_at: Option<String>,
     /// Poll time from `time.monotonic()`, if known.
     pub monotonic_time: Option<f64>,
+}
+
+/// A sample's resource metadata as JSON text, which should be an object
+/// (`null` is taken as `{}`).
+///
+/// Kept as text because a writer mostly sees metadata it has stored
+/// before: it recognises it by comparing the text, and parses it only for
+/// a resource row it does not know yet. Text that is not a JSON object is
+/// refused then, naming the sample and `resource_metadata`. The same
+/// metadata written differently (spacing, key order) is the same resource
+/// row; only the writer's cache holds it twice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceMetadata(String);
+
+impl ResourceMetadata {
+    /// Metadata from its JSON text, taken as it is (checked when stored);
+    /// empty text is `{}`.
+    pub fn from_json_text(text: impl Into<String>) -> ResourceMetadata {
+        let text = text.into();
+        if text.trim().is_empty() {
+            return ResourceMetadata::default();
+        }
+        ResourceMetadata(text)
+    }
+
+    /// The JSON text.
+    pub fn as_json_text(&self) -> &str {
+        &self.0
+    }
+
+    /// The metadata parsed.
+    pub fn parse(&self) -> serde_json::Result<serde_json::Value> {
+        serde_json::from_str(&self.0)
+    }
+}
+
+impl Default for ResourceMetadata {
+    fn default() -> ResourceMetadata {
+        ResourceMetadata("{}".to_owned())
+    }
+}
+
+impl From<&serde_json::Value> for ResourceMetadata {
+    fn from(value: &serde_json::Value) -> ResourceMetadata {
+        match value {
+            serde_json::Value::Null => ResourceMetadata::default(),
+            // Serialising a Value cannot fail (its keys are strings).
+            v => ResourceMetadata(serde_json::to_string(v).unwrap_or_default()),
+        }
+    }
+}
+
+impl From<serde_json::Value> for ResourceMetadata {
+    fn from(value: serde_json::Value) -> ResourceMetadata {
+        ResourceMetadata::from(&value)
+    }
 }
 
 /// A stored sample, as read back.

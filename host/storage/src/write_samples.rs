@@ -35,10 +35,12 @@ type MeterKey = (String, String, String);
 
 /// A distinct resource row of a batch.
 struct BatchResource {
-    /// The id cache's key ([`cache_key`]).
+    /// The id cache's key ([`crate::sample_key::cache_key`]).
     cache_key: u128,
     /// The first sample with this row (its fields and metadata are used).
     sample: usize,
+    /// Its metadata parsed, when the id cache did not know the row.
+    metadata: Option<serde_json::Value>,
 }
 
 struct Row {
@@ -62,16 +64,29 @@ fn no_nul(i: usize, field: &str, s: &str) -> Result<()> {
     Ok(())
 }
 
-static EMPTY_OBJECT: std::sync::LazyLock<serde_json::Value> =
-    std::sync::LazyLock::new(|| serde_json::Value::Object(serde_json::Map::new()));
-
-/// The metadata of sample `i` (`null` is `{}`), or why it is refused.
-fn metadata_of(i: usize, s: &StoredSample) -> Result<&serde_json::Value> {
-    match &s.resource_metadata {
-        serde_json::Value::Null => Ok(&EMPTY_OBJECT),
-        m @ serde_json::Value::Object(_) => Ok(m),
-        _ => Err(Error::record(i, "resource_metadata", "not a JSON object")),
+/// The metadata of sample `i` parsed (`null` is `{}`), or why it is
+/// refused. Called only for resource rows the writer does not know: a
+/// known row's metadata text was parsed and checked when it was stored.
+fn parse_metadata(i: usize, s: &StoredSample) -> Result<serde_json::Value> {
+    let value = s
+        .resource_metadata
+        .parse()
+        .map_err(|e| Error::record(i, "resource_metadata", format!("not valid JSON: {e}")))?;
+    let value = match value {
+        serde_json::Value::Null => serde_json::Value::Object(serde_json::Map::new()),
+        m @ serde_json::Value::Object(_) => m,
+        _ => return Err(Error::record(i, "resource_metadata", "not a JSON object")),
+    };
+    // serde_json escapes NUL in the JSON text, but the flattened keys and
+    // values hold it raw, which PostgreSQL refuses.
+    if has_nul(&value) {
+        return Err(Error::record(
+            i,
+            "resource_metadata",
+            "contains a NUL character",
+        ));
     }
+    Ok(value)
 }
 
 fn validate(i: usize, s: &StoredSample) -> Result<()> {
@@ -129,24 +144,20 @@ fn prepare<'a>(samples: &'a [StoredSample], cache: &IdCache) -> Result<Prepared<
                 .micros(),
             None => now,
         };
-        let meta = metadata_of(i, s)?;
-        let key = crate::key_memo::key(s, meta, &mut scratch);
+        let key = crate::key_memo::key(s, &mut scratch);
         let resource = match res_idx.get(&key) {
             Some(&r) => r,
             None => {
-                // serde_json escapes NUL in the JSON text, but the flattened
-                // keys and values hold it raw, which PostgreSQL refuses.
-                if !cache.knows(key) && has_nul(meta) {
-                    return Err(Error::record(
-                        i,
-                        "resource_metadata",
-                        "contains a NUL character",
-                    ));
-                }
+                let metadata = if cache.knows(key) {
+                    None
+                } else {
+                    Some(parse_metadata(i, s)?)
+                };
                 res_idx.insert(key, resources.len());
                 resources.push(BatchResource {
                     cache_key: key,
                     sample: i,
+                    metadata,
                 });
                 resources.len() - 1
             }
@@ -249,7 +260,9 @@ pub(crate) async fn record_samples(
 struct NewResource<'a> {
     key: String,
     sample: &'a StoredSample,
-    metadata: String,
+    /// The metadata parsed, and as canonical JSON.
+    metadata: serde_json::Value,
+    canonical: String,
 }
 
 async fn write(
@@ -307,8 +320,16 @@ async fn write(
     }
     let new_resources: Vec<NewResource> = new_resource_at
         .iter()
-        .map(|&i| new_resource(&samples[p.resources[i].sample]))
-        .collect();
+        .map(|&i| {
+            let r = &p.resources[i];
+            let metadata = match &r.metadata {
+                Some(m) => m.clone(),
+                // Known when the batch was prepared, forgotten since.
+                None => parse_metadata(r.sample, &samples[r.sample])?,
+            };
+            Ok(new_resource(&samples[r.sample], metadata))
+        })
+        .collect::<Result<_>>()?;
     let found_resources = upsert_resources(&mut tx, d, &new_resources).await?;
     for (&i, id) in new_resource_at.iter().zip(&found_resources) {
         resource_ids[i] = *id;
@@ -346,23 +367,20 @@ async fn write(
     Ok(Inserted::Rows(stored))
 }
 
-fn new_resource(s: &StoredSample) -> NewResource<'_> {
-    let meta = match &s.resource_metadata {
-        serde_json::Value::Null => &EMPTY_OBJECT,
-        m => m,
-    };
-    let metadata = canonical(meta);
+fn new_resource(s: &StoredSample, metadata: serde_json::Value) -> NewResource<'_> {
+    let canonical = canonical(&metadata);
     let key = resource_key(
         &s.resource_id,
         s.user_id.as_deref(),
         s.project_id.as_deref(),
         &s.source,
-        &metadata,
+        &canonical,
     );
     NewResource {
         key,
         sample: s,
         metadata,
+        canonical,
     }
 }
 
@@ -456,7 +474,7 @@ async fn upsert_resources(
             (
                 "metadata",
                 "text[]",
-                pick(&|r| Arg::Text(r.metadata.clone())),
+                pick(&|r| Arg::Text(r.canonical.clone())),
             ),
         ],
     };
@@ -518,7 +536,7 @@ async fn insert_metadata(
     ];
     let mut per_table: [Vec<(i64, String, Arg)>; 4] = Default::default();
     for &(pk, i) in new_rows {
-        for (k, v) in flatten(&resources[i].sample.resource_metadata) {
+        for (k, v) in flatten(&resources[i].metadata) {
             let (t, arg) = match v {
                 Flat::Text(s) => (0, Arg::Text(s)),
                 Flat::Int(n) => (1, Arg::Int(n)),

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use common::{both, event, sample, simple};
 use nepho_storage::{
-    Aggregate, BlockingStorage, Error, Filter, Op, Options, Statistics, Timestamp, TraitValue,
-    Value,
+    Aggregate, BlockingStorage, Error, Filter, Op, Options, ResourceMetadata, Statistics,
+    Timestamp, TraitValue, Value,
 };
 use serde_json::json;
 
@@ -117,7 +117,23 @@ fn one_bad_record_refuses_the_whole_batch() {
             (
                 {
                     let mut x = simple("bad", "2026-11-23T10:00:00", 1.0);
-                    x.resource_metadata = json!([1, 2]);
+                    x.resource_metadata = json!([1, 2]).into();
+                    x
+                },
+                "resource_metadata",
+            ),
+            (
+                {
+                    let mut x = simple("bad", "2026-11-23T10:00:00", 1.0);
+                    x.resource_metadata = ResourceMetadata::from_json_text(r#"{"k": "v""#);
+                    x
+                },
+                "resource_metadata",
+            ),
+            (
+                {
+                    let mut x = simple("bad", "2026-11-23T10:00:00", 1.0);
+                    x.resource_metadata = json!({"k": "a\u{0}b"}).into();
                     x
                 },
                 "resource_metadata",
@@ -1012,6 +1028,62 @@ fn outage_after_open_is_retryable_and_stores_nothing() {
     assert_eq!(dbs[1].s().samples(&Filter::all(), None).unwrap().len(), 11);
     drop(s);
     proxy.cut();
+}
+
+#[test]
+fn metadata_written_two_ways_is_one_resource_row() {
+    // The same metadata with other spacing and key order (and once as
+    // null against {}): the writer keys its cache by the text, but the
+    // rows it stores are the canonical metadata's, one per resource.
+    for db in both("metadata_text") {
+        let s = db.s();
+        let texts = [
+            (r#"{"a": 1, "b": {"c": "x", "d": [1, 2]}}"#, "vm-1"),
+            (r#"{"b":{"d":[1,2],"c":"x"},"a":1}"#, "vm-1"),
+            (r#"  {"a":1,"b":{"c":"x","d":[1, 2]}}  "#, "vm-1"),
+            ("null", "vm-2"),
+            ("{}", "vm-2"),
+            ("", "vm-2"),
+        ];
+        let batch: Vec<_> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, (text, resource))| {
+                let mut x = simple(&format!("m{i}"), "2020-01-01T00:00:00", 1.0);
+                x.resource_id = (*resource).into();
+                x.resource_metadata = ResourceMetadata::from_json_text(*text);
+                x
+            })
+            .collect();
+        // Written as one batch and, again under new ids, one by one.
+        assert_eq!(s.record_samples(&batch).unwrap(), texts.len());
+        for mut x in batch {
+            x.message_id.push_str("-again");
+            assert_eq!(s.record_samples(&[x]).unwrap(), 1);
+        }
+        let got = s.sample("m1").unwrap().expect("stored");
+        assert_eq!(
+            got.resource_metadata,
+            json!({"a": 1, "b": {"c": "x", "d": [1, 2]}})
+        );
+        assert_eq!(
+            s.samples(&Filter::eq("metadata.b.c", "x"), None)
+                .unwrap()
+                .len(),
+            6,
+            "{}",
+            db.label
+        );
+        let gone = s
+            .clear_expired(Some(Duration::from_secs(3600)), None)
+            .unwrap();
+        assert_eq!(
+            (gone.samples, gone.resources),
+            (12, 2),
+            "{}: one resource row per resource",
+            db.label
+        );
+    }
 }
 
 #[test]

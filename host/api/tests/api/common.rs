@@ -91,7 +91,7 @@ impl SampleIntake for StoreIntake {
                 project_id: m["project_id"].as_str().map(Into::into),
                 resource_id: field(m, "resource_id").into(),
                 timestamp: field(m, "timestamp").into(),
-                resource_metadata: m["resource_metadata"].clone(),
+                resource_metadata: (&m["resource_metadata"]).into(),
                 source: field(m, "source").into(),
                 message_id: field(m, "message_id").into(),
                 message_signature: m["message_signature"].as_str().map(Into::into),

@@ -118,7 +118,7 @@ pub fn sample(
         project_id: project.map(Into::into),
         resource_id: resource.into(),
         timestamp: ts.into(),
-        resource_metadata: meta,
+        resource_metadata: meta.into(),
         source: "openstack".into(),
         message_id: id.into(),
         message_signature: Some("sig".into()),
