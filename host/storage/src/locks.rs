@@ -36,8 +36,12 @@ pub(crate) const PG_WRITERS_IN_FLIGHT: &str = "SELECT virtualtransaction FROM pg
 /// transactions in flight, and holds new ones back until this one ends.
 pub(crate) const PG_BEGIN_EXCLUSIVE: &str = "BEGIN; SELECT pg_advisory_xact_lock(1852141672, 1)";
 
-/// `BEGIN` with the maintenance lock (rollups and sample expiry).
-pub(crate) const PG_BEGIN_MAINTENANCE: &str = "BEGIN; SELECT pg_advisory_xact_lock(1852141672, 2)";
+/// `BEGIN` with the maintenance lock (rollups and sample expiry), and
+/// memory enough to group a step's samples by hash (up to 500,000 samples
+/// in some 100,000 cells) without spilling to disk (the server default is
+/// 4 MB).
+pub(crate) const PG_BEGIN_MAINTENANCE: &str =
+    "BEGIN; SELECT pg_advisory_xact_lock(1852141672, 2); SET LOCAL work_mem = '64MB'";
 
 /// `BEGIN` on SQLite for maintenance: the database's write lock at once.
 pub(crate) const SQLITE_BEGIN_MAINTENANCE: &str = "BEGIN IMMEDIATE";

@@ -241,10 +241,13 @@ pub(crate) async fn aggregate(tx: &mut Tx, condition: Sql) -> Result<()> {
     let (cond_text, cond_args) = (condition.text, condition.args);
     match d {
         Dialect::Postgres => {
+            // No ORDER BY: one step runs at a time (the maintenance lock),
+            // so the upsert's order cannot deadlock, and grouping by hash
+            // saves sorting the samples (which spilled to disk at 50,000).
             sql.push(&format!(
                 "SELECT meter_id, {cell}, resource_pk, count(*), sum(volume), avg(volume), \
                  coalesce(var_pop(volume), 0) * count(*), min(volume), max(volume), min(ts), \
-                 max(ts) FROM samples WHERE {cond_text} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+                 max(ts) FROM samples WHERE {cond_text} GROUP BY 1, 2, 3"
             ));
         }
         Dialect::Sqlite => {
