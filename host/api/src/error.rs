@@ -106,7 +106,7 @@ impl From<nepho_storage::Error> for ApiError {
                     "The metering database is unavailable; try again later (details in the agent's log)",
                 )
             }
-            E::Config(_) | E::Migration(_) | E::Database(_) => {
+            E::Config(_) | E::Migration(_) | E::Database(_) | E::Stopped(_) => {
                 tracing::error!("API: {error}");
                 ApiError::internal("The metering database failed; see the agent's log")
             }

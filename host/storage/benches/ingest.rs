@@ -7,7 +7,7 @@
 //!     [--samples N] [--batch 1000] [--resources 1000] [--writers 2]
 //!     [--pg postgresql://postgres@127.0.0.1:5432] [--fresh-samples] [--random-ids]
 //!     [--stats all|none|full|day|project] [--raw-stats] [--asynchronous-commit]
-//!     [--stats-only] [--pause S]
+//!     [--stats-only] [--pause S] [--collect]
 //! ```
 //! `--samples` samples of `cpu_util` (one per resource per minute, 974
 //! bytes of Nova-like metadata fixed per resource) are written by
@@ -36,6 +36,10 @@
 //! storage's work; `--fresh-samples` builds every sample from scratch
 //! (cloning its metadata, as a pipeline converting its own samples does)
 //! and so adds that cost to the wall figures.
+//!
+//! Statistics rows are taken in batches as the storage hands them over
+//! (`statistics_each`, as the API streams them); `--collect` has them
+//! collected into one vector (`statistics`) instead.
 //!
 //! `--pause S` waits S seconds between the runs of a shape (a query after
 //! a pause: the memory the last one freed has gone back to the system).
@@ -68,6 +72,8 @@ struct Args {
     raw_stats: bool,
     asynchronous_commit: bool,
     stats_only: bool,
+    /// `--collect`: statistics collected into one vector, not taken row by row.
+    collect: bool,
     /// `--pause S`: seconds between statistics runs.
     pause: Duration,
 }
@@ -90,6 +96,7 @@ fn args() -> Args {
         raw_stats: false,
         asynchronous_commit: false,
         stats_only: false,
+        collect: false,
         pause: Duration::ZERO,
     };
     let mut it = std::env::args().skip(1);
@@ -108,6 +115,7 @@ fn args() -> Args {
             "--writers" => a.writers = value().parse().unwrap_or(a.writers).max(1),
             "--pg" => a.pg = value(),
             "--fresh-samples" => a.fresh = true,
+            "--collect" => a.collect = true,
             "--raw-stats" => a.raw_stats = true,
             "--asynchronous-commit" => a.asynchronous_commit = true,
             "--stats-only" => a.stats_only = true,
@@ -271,12 +279,21 @@ fn admin(server: &str, statement: &str) {
 }
 
 /// CPU time (user + system) of this process so far, from /proc (Linux).
+/// CPU time of this process so far (user and system, all threads).
+#[allow(unsafe_code)]
 fn process_cpu() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-    // USER_HZ is 100 on Linux.
-    Some(Duration::from_millis(ticks * 10))
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage writes a whole rusage into the pointer it is given.
+    let usage = unsafe {
+        if libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) != 0 {
+            return None;
+        }
+        usage.assume_init()
+    };
+    let micros = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
+    Some(Duration::from_micros(
+        micros(usage.ru_utime) + micros(usage.ru_stime),
+    ))
 }
 
 /// The agent's allocator, so that figures include its large blocks.
@@ -482,18 +499,39 @@ fn stats_runs(storage: &BlockingStorage, a: &Args, backend: &str, shape: &str) {
             std::thread::sleep(a.pause);
         }
         let t = Instant::now();
-        let rows = storage
-            .statistics(&filter, period, &["resource_id".into()], &[])
-            .expect("statistics");
+        let cpu0 = process_cpu();
+        let groupby = ["resource_id".to_string()];
+        let (rows, counted) = if a.collect {
+            let rows = storage
+                .statistics(&filter, period, &groupby, &[])
+                .expect("statistics");
+            let counted: u64 = rows.iter().filter_map(|r| r.count()).sum();
+            (rows.len(), counted)
+        } else {
+            // As the API takes them: row by row, as they are ready.
+            let (mut rows, mut counted) = (0, 0);
+            storage
+                .statistics_each(&filter, period, &groupby, &[], |batch| {
+                    rows += batch.len();
+                    counted += batch.iter().filter_map(|r| r.count()).sum::<u64>();
+                    Ok(())
+                })
+                .expect("statistics");
+            (rows, counted)
+        };
         let elapsed = t.elapsed();
-        let counted: u64 = rows.iter().filter_map(|r| r.count()).sum();
+        let cpu = match (cpu0, process_cpu()) {
+            (Some(a), Some(b)) => b.saturating_sub(a).as_secs_f64(),
+            _ => f64::NAN,
+        };
         assert_eq!(counted as usize, expected, "{shape}: samples counted");
         println!(
-            "{backend}: statistics {shape} (period {}, groupby resource_id) over {expected} of {} samples: {:.3} s ({} rows) run {run}; load average {}",
+            "{backend}: statistics {shape} (period {}, groupby resource_id) over {expected} of {} samples: {:.3} s ({} rows; client CPU {:.3} s) run {run}; load average {}",
             period.map_or("none".to_string(), |p| p.to_string()),
             a.samples,
             elapsed.as_secs_f64(),
-            rows.len(),
+            rows,
+            cpu,
             uptime_load()
         );
     }

@@ -45,6 +45,10 @@ pub enum Error {
     /// a bug). Nothing of the failed call was committed.
     #[error("storage error: {0}")]
     Database(String),
+    /// The receiver of an answer handed over in parts (for example
+    /// [`crate::Storage::statistics_each`]) ended it, for the reason given.
+    #[error("answer stopped by its receiver: {0}")]
+    Stopped(String),
 }
 
 impl Error {

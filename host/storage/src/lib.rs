@@ -38,6 +38,8 @@ mod sample_key;
 mod sqlite_rows;
 mod stats;
 mod stats_cells;
+mod stats_merge;
+mod stats_out;
 mod stats_sql;
 mod sync;
 mod time;
@@ -164,6 +166,7 @@ impl Storage {
     /// `resource_id`, `source`, `resource_metadata.<key>`). With no
     /// `aggregates` the standard ones (count, min, max, avg, sum) are given;
     /// otherwise only the selected ones, also in `Statistics::aggregate`.
+    /// Rows are ordered by period, unit and groupby values.
     pub async fn statistics(
         &self,
         filter: &Filter,
@@ -171,6 +174,35 @@ impl Storage {
         groupby: &[String],
         aggregates: &[Aggregate],
     ) -> Result<Vec<Statistics>> {
+        let mut rows = Vec::new();
+        self.statistics_each(filter, period, groupby, aggregates, |batch| {
+            rows.extend(batch);
+            std::future::ready(Ok(()))
+        })
+        .await?;
+        Ok(rows)
+    }
+
+    /// [`Storage::statistics`], handing the rows over in order, in batches
+    /// of a few thousand as they are made, instead of collecting them. The
+    /// future `each` returns is awaited before more rows are made, so a
+    /// slow receiver holds the query back rather than rows piling up.
+    /// Where the rows are merged from rollups (groupby on resource fields,
+    /// periods on the 300-second grid), memory then holds the periods of
+    /// the stretch of time being read, not the whole answer. An error
+    /// from `each` ends the query with it.
+    pub async fn statistics_each<F, Fut>(
+        &self,
+        filter: &Filter,
+        period: Option<u64>,
+        groupby: &[String],
+        aggregates: &[Aggregate],
+        each: F,
+    ) -> Result<()>
+    where
+        F: FnMut(Vec<Statistics>) -> Fut,
+        Fut: std::future::Future<Output = Result<()>>,
+    {
         stats::statistics(
             &self.pool,
             filter,
@@ -178,6 +210,7 @@ impl Storage {
             groupby,
             aggregates,
             self.options.rollup_statistics,
+            each,
         )
         .await
     }

@@ -20,6 +20,7 @@
 //! value first), the same on both backends.
 
 use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
 use std::sync::Arc;
 
 use crate::compile::sample_condition;
@@ -29,6 +30,7 @@ use crate::locks;
 use crate::model::{Shown, Statistics};
 use crate::query::Filter;
 use crate::rollup_plan::{Plan, plan};
+use crate::stats_out::RowSink;
 use crate::stats_sql::{Group, Query, Spread};
 use crate::time::Timestamp;
 
@@ -129,16 +131,23 @@ fn group(field: &str) -> Result<Group> {
 const PG_BEGIN_READ: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; \
      SET LOCAL plan_cache_mode = force_custom_plan; SET LOCAL work_mem = '64MB'";
 
-/// Computes statistics; see the module documentation. `rollups`: read
-/// rollups where they answer exactly.
-pub(crate) async fn statistics(
+/// Computes statistics, handing the rows to `each` in order, in batches
+/// (each awaited before more rows are made); see the module
+/// documentation. `rollups`: read rollups where they answer exactly. An
+/// error from `each` ends the query with that error.
+pub(crate) async fn statistics<F, Fut>(
     pool: &Pool,
     filter: &Filter,
     period: Option<u64>,
     groupby: &[String],
     aggregates: &[Aggregate],
     rollups: bool,
-) -> Result<Vec<Statistics>> {
+    each: F,
+) -> Result<()>
+where
+    F: FnMut(Vec<Statistics>) -> Fut,
+    Fut: Future<Output = Result<()>>,
+{
     let d = pool.dialect();
     let mut fields: Vec<String> = Vec::new();
     for g in groupby {
@@ -176,7 +185,7 @@ pub(crate) async fn statistics(
             _ => {
                 let Some((min, max)) = span(&mut tx, filter, watermark).await? else {
                     tx.commit().await?;
-                    return Ok(Vec::new());
+                    return Ok(());
                 };
                 (
                     lo.map_or(min, Timestamp::micros),
@@ -186,7 +195,7 @@ pub(crate) async fn statistics(
         };
         if end <= start {
             tx.commit().await?;
-            return Ok(Vec::new());
+            return Ok(());
         }
         // Bounds are within years 1..9999, so their difference fits; the
         // period may be as long as it likes (one bucket then).
@@ -208,11 +217,11 @@ pub(crate) async fn statistics(
     let chosen: Option<(Plan, i64)> = watermark.and_then(|w| plan(filter, periods).map(|p| (p, w)));
     let shown = shown_fields(aggregates);
     let done = |t: Totals| finish(t, aggregates, shown, period, periods);
-    Ok(match &chosen {
+    let mut out = RowSink::new(each);
+    match &chosen {
         Some((p, w)) if crate::stats_cells::applies(&query, p) => {
-            let stats = crate::stats_cells::totals(&mut tx, &query, &fields, p, *w, done).await?;
+            crate::stats_cells::totals(&mut tx, &query, &fields, p, *w, done, &mut out).await?;
             tx.commit().await?;
-            stats
         }
         _ => {
             let (sql, spread) = match &chosen {
@@ -230,14 +239,18 @@ pub(crate) async fn statistics(
                 cardinality,
                 periods: periods.is_some(),
             };
-            let mut stats = Vec::with_capacity(rows.len());
             let mut shared = Shared::new(&fields);
             for row in rows {
-                stats.extend(decode(row, groups.len(), &columns, &mut shared)?.map(done));
+                if let Some(t) = decode(row, groups.len(), &columns, &mut shared)? {
+                    out.push(done(t));
+                    if out.full() {
+                        out.flush().await?;
+                    }
+                }
             }
-            stats
         }
-    })
+    }
+    out.flush().await
 }
 
 /// Orders rows by their first `keys` cells (period, unit, groupby values):

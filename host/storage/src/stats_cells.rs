@@ -5,29 +5,42 @@
 //! (`resource_id`, `user_id`, `project_id`, `source`), without distinct
 //! counts.
 //!
-//! The database then sends numbers only: the rollup pages of the whole
-//! cells (`rollup_pages.rs`: an hour of cells of a meter and resource row
-//! per row) and, per sample read from `samples`, its period number, meter
-//! and resource row ids, value and time (`stats_sql::parts_from_samples`);
-//! the group values are read once per resource row. Each part gets the
-//! rank of its unit and group values; the parts of each period, unit and
-//! group are merged (counts, sums and extremes add up; means and squared
-//! deviations combine as in Chan et al.'s pairwise update), through a grid
-//! of periods by groups when most of it is filled, by sorting otherwise.
+//! The database then sends numbers only: per sample read from `samples`
+//! (`stats_sql::parts_from_samples`: those above the watermark and at the
+//! ends of the time range) its period number, meter and resource row ids,
+//! value and time, first; then the rollup pages of the whole cells
+//! (`rollup_pages.rs`: an hour of cells of a meter and resource row per
+//! row), a stretch of hours at a time. The unit and group values of each
+//! meter and resource row are read once, when it is first met. After each
+//! stretch the periods it completed go out, in order (`stats_merge.rs`),
+//! so memory holds the periods of one stretch, not the whole answer.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::future::Future;
 use std::sync::Arc;
 
 use crate::bulk::in_list_int;
-use crate::db::{Numbers, Sql, Tx};
+use crate::db::{Sql, Tx};
 use crate::error::{Error, Result};
-use crate::rollup_pages;
+use crate::model::Statistics;
+use crate::rollup_pages::{self, PAGE_US, page_floor};
 use crate::rollup_plan::Plan;
 use crate::stats::{Groupby, Shared, Totals};
+use crate::stats_merge::{Acc, Merge};
+use crate::stats_out::RowSink;
 use crate::stats_sql::{Group, Query};
 
 /// Ids per lookup statement (SQLite's parameters stay few).
 const LOOKUP_CHUNK: usize = 500;
+
+/// Pages read per statement, about (the stretch of hours adapts to it).
+const PAGES_PER_READ: i64 = 20_000;
+
+/// The first stretch read: six hours.
+const FIRST_STRETCH: i64 = 6 * PAGE_US;
+
+/// The longest stretch read: about a year.
+const MAX_STRETCH: i64 = 366 * 24 * PAGE_US;
 
 /// Whether `q` with `plan` can be merged here.
 pub(crate) fn applies(q: &Query, plan: &Plan) -> bool {
@@ -36,127 +49,270 @@ pub(crate) fn applies(q: &Query, plan: &Plan) -> bool {
         && q.groups.iter().all(|g| matches!(g, Group::Column(_)))
 }
 
-/// One rollup cell or sample, as the database sent it; while a group is
-/// merged, its running aggregates.
-#[derive(Clone, Copy)]
-struct Part {
-    period: i64,
-    /// Where it came from (an index into the meter and resource row pairs
-    /// read), then its unit and group (`unit rank * groups + group rank`).
-    source: usize,
-    n: i64,
-    total: f64,
-    mean: f64,
-    m2: f64,
-    min: f64,
-    max: f64,
-    first: i64,
-    last: i64,
-}
-
-impl Part {
-    /// The key parts are sorted and merged by, once `source` is the unit
-    /// and group: period, unit, group values.
-    fn key(&self) -> (i64, usize) {
-        (self.period, self.source)
-    }
-
-    /// Merges `p` (of the same key) into this part.
-    fn add(&mut self, p: &Part) {
-        let n = self.n + p.n;
-        let delta = p.mean - self.mean;
-        let (na, nb, nn) = (self.n as f64, p.n as f64, n as f64);
-        self.mean += delta * nb / nn;
-        self.m2 += p.m2 + delta * delta * na * nb / nn;
-        self.n = n;
-        self.total += p.total;
-        self.min = self.min.min(p.min);
-        self.max = self.max.max(p.max);
-        self.first = self.first.min(p.first);
-        self.last = self.last.max(p.last);
-    }
-}
-
-/// A sample row of `stats_sql::parts_from_samples` as a part of `source`.
-fn part(row: &dyn Numbers, source: usize) -> Result<Part> {
-    Ok(Part {
-        period: row.int(0)?,
-        source,
-        n: row.int(3)?,
-        total: row.float(4)?,
-        mean: row.float(5)?,
-        m2: row.float(6)?,
-        min: row.float(7)?,
-        max: row.float(8)?,
-        first: row.int(9)?,
-        last: row.int(10)?,
-    })
-}
-
-/// The meter and resource row pairs read, numbered in the order met.
-#[derive(Default)]
-struct Sources {
-    index: HashMap<(i64, i64), usize>,
+/// The meter and resource row pairs met, numbered in that order, and the
+/// slot (unit and group values) of each.
+struct Sources<'a> {
+    index: HashMap<(i64, i64), u32>,
     pairs: Vec<(i64, i64)>,
+    /// Pairs below this number have their slot.
+    resolved: usize,
+    /// Each meter's unit, each resource row's group values, as read.
+    units: HashMap<i64, String>,
+    values: HashMap<i64, Vec<Option<String>>>,
+    /// Slots by unit and group values (their order is the rank order),
+    /// and each slot's unit and groupby map.
+    slots: BTreeMap<(String, Vec<Option<String>>), u32>,
+    shown: Vec<(Arc<str>, Option<Arc<Groupby>>)>,
+    shared: Shared<'a>,
+    /// `SELECT r.id, <group columns> FROM resources r WHERE `.
+    select_values: String,
 }
 
-impl Sources {
-    fn of(&mut self, meter: i64, resource: i64) -> usize {
+impl<'a> Sources<'a> {
+    fn new(q: &Query, fields: &'a [String]) -> Result<Sources<'a>> {
+        let columns: Vec<&str> = q
+            .groups
+            .iter()
+            .map(|g| match g {
+                Group::Column(c) => Ok(*c),
+                Group::Metadata(_) => Err(Error::Database(
+                    "merged statistics cannot group by metadata".into(),
+                )),
+            })
+            .collect::<Result<_>>()?;
+        Ok(Sources {
+            index: HashMap::new(),
+            pairs: Vec::new(),
+            resolved: 0,
+            units: HashMap::new(),
+            values: HashMap::new(),
+            slots: BTreeMap::new(),
+            shown: Vec::new(),
+            shared: Shared::new(fields),
+            select_values: format!(
+                "SELECT r.id{} FROM resources r WHERE ",
+                columns.iter().map(|c| format!(", {c}")).collect::<String>()
+            ),
+        })
+    }
+
+    fn of(&mut self, meter: i64, resource: i64) -> u32 {
         *self.index.entry((meter, resource)).or_insert_with(|| {
             self.pairs.push((meter, resource));
-            self.pairs.len() - 1
+            (self.pairs.len() - 1) as u32
         })
+    }
+
+    /// Reads the unit and group values of the pairs met since the last
+    /// call, and tells `merge` their slots (and the new rank order).
+    async fn resolve(&mut self, tx: &mut Tx, merge: &mut Merge) -> Result<()> {
+        let new = &self.pairs[self.resolved..];
+        if new.is_empty() {
+            return Ok(());
+        }
+        let meters: BTreeSet<i64> = new
+            .iter()
+            .map(|p| p.0)
+            .filter(|m| !self.units.contains_key(m))
+            .collect();
+        let resources: BTreeSet<i64> = new
+            .iter()
+            .map(|p| p.1)
+            .filter(|r| !self.values.contains_key(r))
+            .collect();
+        for (id, mut unit) in lookup(tx, "SELECT id, unit FROM meters WHERE ", &meters).await? {
+            self.units
+                .insert(id, unit.pop().flatten().unwrap_or_default());
+        }
+        self.values
+            .extend(lookup(tx, &self.select_values, &resources).await?);
+        let slots_before = self.slots.len();
+        for source in self.resolved..self.pairs.len() {
+            let (meter, resource) = self.pairs[source];
+            let unit = self.units.get(&meter).ok_or_else(|| {
+                Error::Database(format!("meter {meter} vanished during the read"))
+            })?;
+            let values = self.values.get(&resource).ok_or_else(|| {
+                Error::Database(format!("resource row {resource} vanished during the read"))
+            })?;
+            let key = (unit.clone(), values.clone());
+            let slot = match self.slots.get(&key) {
+                Some(&slot) => slot,
+                None => {
+                    let slot = self.shown.len() as u32;
+                    let groupby = self.shared.groupby(values.clone());
+                    self.shown.push((Arc::from(unit.as_str()), groupby));
+                    self.slots.insert(key, slot);
+                    slot
+                }
+            };
+            merge.assign(source as u32, slot);
+        }
+        self.resolved = self.pairs.len();
+        if self.slots.len() != slots_before {
+            merge.set_ranks(self.slots.values().copied().collect());
+        }
+        Ok(())
     }
 }
 
 /// The groups of `q` in period, unit and group value order, from rollup
-/// pages up to `watermark` and samples above it, read in `tx`, each
-/// passed through `finish`.
-pub(crate) async fn totals<T>(
+/// pages up to `watermark` and samples above it, read in `tx`, each made a
+/// row by `finish` and handed to `out` as soon as its period is complete.
+pub(crate) async fn totals<F, Fut>(
     tx: &mut Tx,
     q: &Query<'_>,
     fields: &[String],
     plan: &Plan,
     watermark: i64,
-    finish: impl Fn(Totals) -> T,
-) -> Result<Vec<T>> {
+    finish: impl Fn(Totals) -> Statistics,
+    out: &mut RowSink<F>,
+) -> Result<()>
+where
+    F: FnMut(Vec<Statistics>) -> Fut,
+    Fut: Future<Output = Result<()>>,
+{
     let d = tx.dialect();
-    // Without periods, one period of all.
-    let (start, length, periods) = match q.periods {
-        Some((start, length, end)) => (
-            start,
-            length,
-            usize::try_from((end - start) / length).unwrap_or(usize::MAX),
-        ),
-        None => (0, 0, 1),
+    let mut sources = Sources::new(q, fields)?;
+    let mut merge = Merge::default();
+    // The samples first: few (those not rolled up yet, and the ends).
+    let sql = crate::stats_sql::parts_from_samples(d, q, plan, watermark)?;
+    let mut samples = Vec::new();
+    tx.for_each_row(&sql, |row| {
+        let source = sources.of(row.int(1)?, row.int(2)?);
+        let part = Acc {
+            n: row.int(3)?,
+            total: row.float(4)?,
+            mean: row.float(5)?,
+            m2: row.float(6)?,
+            min: row.float(7)?,
+            max: row.float(8)?,
+            first: row.int(9)?,
+            last: row.int(10)?,
+        };
+        samples.push((row.int(0)?, source, part));
+        Ok(())
+    })
+    .await?;
+    merge.set_samples(samples);
+    sources.resolve(tx, &mut merge).await?;
+
+    let (cells_from, cells_to) = (plan.cells_from, plan.cells_to);
+    let Some((start, length, end)) = q.periods else {
+        // One period: memory holds a part per source whatever is read.
+        read_pages(
+            tx,
+            plan,
+            (cells_from.map(page_floor), cells_to),
+            &mut sources,
+            &mut merge,
+            |_| 0,
+        )
+        .await?;
+        sources.resolve(tx, &mut merge).await?;
+        return flush(&mut merge, None, &sources, &finish, out).await;
     };
-    let period_of = |bucket: i64| {
-        if length > 0 {
-            (bucket - start) / length
-        } else {
-            0
+    let period_of = |bucket: i64| (bucket - start) / length;
+    let mut from = page_floor(cells_from.unwrap_or(start));
+    let mut stretch = FIRST_STRETCH;
+    loop {
+        let next = from.saturating_add(stretch);
+        // The last stretch: up to the plan's end, or unbounded.
+        let last = match cells_to {
+            Some(to) => next >= to,
+            None => next >= end,
+        };
+        let to = if last { cells_to } else { Some(next) };
+        let pages = read_pages(
+            tx,
+            plan,
+            (Some(from), to),
+            &mut sources,
+            &mut merge,
+            period_of,
+        )
+        .await?;
+        sources.resolve(tx, &mut merge).await?;
+        let Some(to) = to.filter(|_| !last) else {
+            break;
+        };
+        // Every cell before `to` is in: the periods ending by then are whole.
+        let complete = (to - start).div_euclid(length);
+        flush(&mut merge, Some(complete), &sources, &finish, out).await?;
+        stretch = next_stretch(stretch, pages);
+        from = to;
+    }
+    flush(&mut merge, None, &sources, &finish, out).await
+}
+
+/// Hands to `out` the groups of the periods before `before` (all with
+/// `None`), waiting for it whenever a batch is full.
+async fn flush<F, Fut>(
+    merge: &mut Merge,
+    before: Option<i64>,
+    sources: &Sources<'_>,
+    finish: &impl Fn(Totals) -> Statistics,
+    out: &mut RowSink<F>,
+) -> Result<()>
+where
+    F: FnMut(Vec<Statistics>) -> Fut,
+    Fut: Future<Output = Result<()>>,
+{
+    loop {
+        let more = merge.emit_next(before, &mut |period, slot, acc| {
+            let (unit, groupby) = sources.shown[slot as usize].clone();
+            out.push(finish(totals_of(period, unit, groupby, acc)));
+            Ok(())
+        })?;
+        if !more {
+            return Ok(());
         }
+        if out.full() {
+            out.flush().await?;
+        }
+    }
+}
+
+/// The stretch to read next after `stretch` gave `pages` pages: about
+/// [`PAGES_PER_READ`] pages at the density seen, in whole hours.
+fn next_stretch(stretch: i64, pages: i64) -> i64 {
+    let wanted = if pages == 0 {
+        stretch.saturating_mul(8)
+    } else {
+        let scaled = i128::from(stretch) * i128::from(PAGES_PER_READ) / i128::from(pages);
+        i64::try_from(scaled.min(i128::from(stretch) * 8)).unwrap_or(MAX_STRETCH)
     };
-    let mut parts: Vec<Part> = Vec::new();
-    let mut sources = Sources::default();
-    // Whole cells, from the rollup pages.
-    let (from, to) = (
+    (wanted - wanted.rem_euclid(PAGE_US)).clamp(PAGE_US, MAX_STRETCH)
+}
+
+/// Reads the pages starting in `[from, to)` and adds their cells in the
+/// plan's range to `merge`, in the period `period_of` their start; returns
+/// how many pages were read.
+async fn read_pages(
+    tx: &mut Tx,
+    plan: &Plan,
+    (from, to): (Option<i64>, Option<i64>),
+    sources: &mut Sources<'_>,
+    merge: &mut Merge,
+    period_of: impl Fn(i64) -> i64,
+) -> Result<i64> {
+    let (cells_from, cells_to) = (
         plan.cells_from.unwrap_or(i64::MIN),
         plan.cells_to.unwrap_or(i64::MAX),
     );
-    let sql = crate::stats_sql::pages(d, plan)?;
+    let sql = crate::stats_sql::pages(tx.dialect(), plan, from, to)?;
+    let mut pages = 0;
     tx.for_each_row(&sql, |row| {
         let source = sources.of(row.int(0)?, row.int(1)?);
+        pages += 1;
         // A page's cells of one period (periods longer than a cell) are
-        // merged before they are kept: one part where there were twelve.
-        let first_of_page = parts.len();
+        // merged here first: one part where there were up to twelve.
+        let mut run: Option<(i64, Acc)> = None;
         rollup_pages::decode(row.bytes(2)?, |c| {
-            if c.bucket < from || c.bucket >= to {
+            if c.bucket < cells_from || c.bucket >= cells_to {
                 return;
             }
-            let p = Part {
-                period: period_of(c.bucket),
-                source,
+            let part = Acc {
                 n: c.n,
                 total: c.total,
                 mean: c.mean,
@@ -166,146 +322,29 @@ pub(crate) async fn totals<T>(
                 first: c.first,
                 last: c.last,
             };
-            let kept = parts.len();
-            match parts.last_mut() {
-                Some(last) if kept > first_of_page && last.period == p.period => last.add(&p),
-                _ => parts.push(p),
+            let period = period_of(c.bucket);
+            match &mut run {
+                Some((p, acc)) if *p == period => acc.add(&part),
+                _ => {
+                    if let Some((p, acc)) = run.replace((period, part)) {
+                        merge.add(p, source, &acc);
+                    }
+                }
             }
-        })
-    })
-    .await?;
-    // The rest, from samples.
-    let sql = crate::stats_sql::parts_from_samples(d, q, plan, watermark)?;
-    tx.for_each_row(&sql, |row| {
-        let source = sources.of(row.int(1)?, row.int(2)?);
-        parts.push(part(row, source)?);
+        })?;
+        if let Some((p, acc)) = run {
+            merge.add(p, source, &acc);
+        }
         Ok(())
     })
     .await?;
-    if parts.is_empty() {
-        return Ok(Vec::new());
-    }
-
-    let meters: BTreeSet<i64> = sources.pairs.iter().map(|p| p.0).collect();
-    let resources: BTreeSet<i64> = sources.pairs.iter().map(|p| p.1).collect();
-    let units = lookup(tx, "SELECT id, unit FROM meters WHERE ", &meters).await?;
-    let columns: Vec<&str> = q
-        .groups
-        .iter()
-        .map(|g| match g {
-            Group::Column(c) => Ok(*c),
-            Group::Metadata(_) => Err(Error::Database(
-                "merged statistics cannot group by metadata".into(),
-            )),
-        })
-        .collect::<Result<_>>()?;
-    let select = format!(
-        "SELECT r.id{} FROM resources r WHERE ",
-        columns.iter().map(|c| format!(", {c}")).collect::<String>()
-    );
-    let values = lookup(tx, &select, &resources).await?;
-
-    // Units and group values ranked in the order rows are returned
-    // (bytewise, a missing value first); each source gets the place of its
-    // unit and group among them, so parts order by integers.
-    let unit_rank = rank(&units);
-    let group_rank = rank(&values);
-    let groups = group_rank.sorted.len();
-    let place: Vec<usize> = sources
-        .pairs
-        .iter()
-        .map(|(meter, resource)| {
-            let u = unit_rank.index.get(meter).ok_or_else(|| {
-                Error::Database(format!("meter {meter} vanished during the read"))
-            })?;
-            let g = group_rank.index.get(resource).ok_or_else(|| {
-                Error::Database(format!("resource row {resource} vanished during the read"))
-            })?;
-            Ok(u * groups + g)
-        })
-        .collect::<Result<_>>()?;
-    for p in &mut parts {
-        p.source = place[p.source];
-    }
-
-    // Each unit and groupby map made once, shared by its rows.
-    let mut shared = Shared::new(fields);
-    let units: Vec<Arc<str>> = unit_rank
-        .sorted
-        .iter()
-        .map(|u| Arc::from(u.first().cloned().flatten().unwrap_or_default()))
-        .collect();
-    let groupbys: Vec<Option<Arc<Groupby>>> = group_rank
-        .sorted
-        .into_iter()
-        .map(|values| shared.groupby(values))
-        .collect();
-    let done = |run: &Part| {
-        let unit = units[run.source / groups].clone();
-        let groupby = groupbys[run.source % groups].clone();
-        finish(totals_of(unit, groupby, run))
-    };
-
-    let slots = units.len().saturating_mul(groups);
-    Ok(match merge_in_grid(&mut parts, periods, slots) {
-        Some(order) => order.iter().map(|&i| done(&parts[i as usize])).collect(),
-        None => sort_and_merge(parts).iter().map(done).collect(),
-    })
+    Ok(pages)
 }
 
-/// The parts merged by key, in key order.
-fn sort_and_merge(mut parts: Vec<Part>) -> Vec<Part> {
-    parts.sort_unstable_by_key(Part::key);
-    let mut out: Vec<Part> = Vec::new();
-    for p in parts {
-        match out.last_mut() {
-            Some(run) if run.key() == p.key() => run.add(&p),
-            _ => out.push(p),
-        }
-    }
-    out
-}
-
-/// Merges the parts of each key into the first of them, through a grid
-/// of `periods` rows of `slots` (units times groups) holding the index of
-/// each key's first part; returns those indexes in key order. Only when
-/// that grid is small beside the parts (a few empty slots per part at
-/// most) and every part has its place in it; otherwise `None`, with the
-/// parts untouched. Saves sorting when most groups have a value in most
-/// periods, as per-resource series do.
-fn merge_in_grid(parts: &mut [Part], periods: usize, slots: usize) -> Option<Vec<u32>> {
-    let size = periods.checked_mul(slots)?;
-    if size > parts.len().saturating_mul(4).max(1 << 16) || u32::try_from(parts.len()).is_err() {
-        return None;
-    }
-    let place = |p: &Part| {
-        let period = usize::try_from(p.period).ok().filter(|&i| i < periods)?;
-        Some(period * slots + p.source).filter(|&at| p.source < slots && at < size)
-    };
-    if !parts.iter().all(|p| place(p).is_some()) {
-        return None;
-    }
-    const EMPTY: u32 = u32::MAX;
-    let mut grid = vec![EMPTY; size];
-    for i in 0..parts.len() {
-        let at = place(&parts[i])?;
-        match grid[at] {
-            EMPTY => grid[at] = i as u32,
-            first => {
-                // The first part of a key comes before the others.
-                let (before, from_i) = parts.split_at_mut(i);
-                before[first as usize].add(&from_i[0]);
-            }
-        }
-    }
-    grid.retain(|&i| i != EMPTY);
-    Some(grid)
-}
-
-fn totals_of(unit: Arc<str>, groupby: Option<Arc<Groupby>>, r: &Part) -> Totals {
+fn totals_of(period: i64, unit: Arc<str>, groupby: Option<Arc<Groupby>>, r: &Acc) -> Totals {
     let n = r.n as f64;
     Totals {
-        period: r.period,
+        period,
         unit,
         groupby,
         first: r.first,
@@ -344,103 +383,19 @@ async fn lookup(
     Ok(found)
 }
 
-/// Distinct value lists in order, and each id's place among them.
-struct Ranked {
-    sorted: Vec<Vec<Option<String>>>,
-    index: HashMap<i64, usize>,
-}
-
-fn rank(rows: &HashMap<i64, Vec<Option<String>>>) -> Ranked {
-    let sorted: Vec<Vec<Option<String>>> = rows
-        .values()
-        .cloned()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let place: HashMap<&Vec<Option<String>>, usize> =
-        sorted.iter().enumerate().map(|(i, v)| (v, i)).collect();
-    let index = rows.iter().map(|(id, v)| (*id, place[v])).collect();
-    Ranked { sorted, index }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{Part, merge_in_grid, sort_and_merge};
-
-    /// A part of `values` taken at times `first..`, one a second.
-    fn part_of(values: &[f64], first: i64) -> Part {
-        let n = values.len() as f64;
-        let mean = values.iter().sum::<f64>() / n;
-        Part {
-            period: 0,
-            source: 0,
-            n: values.len() as i64,
-            total: values.iter().sum(),
-            mean,
-            m2: values.iter().map(|v| (v - mean) * (v - mean)).sum(),
-            min: values.iter().copied().fold(f64::INFINITY, f64::min),
-            max: values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-            first,
-            last: first + values.len() as i64 - 1,
-        }
-    }
+    use super::*;
 
     #[test]
-    fn merged_parts_equal_the_whole_computed_at_once() {
-        let groups: [&[f64]; 4] = [&[1.0, 2.0, 4.0], &[10.0, 11.0], &[7.0], &[-3.5, 0.25]];
-        let mut run = part_of(groups[0], 100);
-        let mut at = 100 + groups[0].len() as i64;
-        for g in &groups[1..] {
-            run.add(&part_of(g, at));
-            at += g.len() as i64;
-        }
-        let all: Vec<f64> = groups.concat();
-        let whole = part_of(&all, 100);
-        assert_eq!(run.n, whole.n);
-        assert_eq!((run.min, run.max), (whole.min, whole.max));
-        assert_eq!((run.first, run.last), (whole.first, whole.last));
-        for (got, want) in [
-            (run.total, whole.total),
-            (run.mean, whole.mean),
-            (run.m2, whole.m2),
-        ] {
-            assert!((got - want).abs() < 1e-9, "{got} vs {want}");
-        }
-    }
-
-    #[test]
-    fn the_grid_merges_as_sorting_does_and_declines_what_it_cannot_hold() {
-        // Parts of 3 periods x 4 slots, some keys twice, in no order.
-        let mut parts = Vec::new();
-        for i in 0..40i64 {
-            let mut p = part_of(&[i as f64, (i * 7 % 11) as f64], i);
-            p.period = i * 5 % 3;
-            p.source = (i * 3 % 4) as usize;
-            if i % 6 != 5 {
-                parts.push(p);
-            }
-        }
-        let sorted = sort_and_merge(parts.clone());
-        let mut merged = parts.clone();
-        let order = merge_in_grid(&mut merged, 3, 4).expect("a grid of 12 slots");
-        let grid: Vec<Part> = order.iter().map(|&i| merged[i as usize]).collect();
-        assert_eq!(grid.len(), sorted.len());
-        for (g, s) in grid.iter().zip(&sorted) {
-            assert_eq!(g.key(), s.key());
-            assert_eq!((g.n, g.first, g.last), (s.n, s.first, s.last));
-            assert_eq!((g.min, g.max), (s.min, s.max));
-            assert!((g.total - s.total).abs() < 1e-9 && (g.m2 - s.m2).abs() < 1e-6);
-        }
-        // A period outside the grid, or a grid far larger than the parts:
-        // declined, the parts untouched.
-        let mut untouched = parts.clone();
-        assert!(merge_in_grid(&mut untouched, 2, 4).is_none());
-        assert!(merge_in_grid(&mut untouched, 1 << 20, 4).is_none());
-        assert!(
-            untouched
-                .iter()
-                .zip(&parts)
-                .all(|(a, b)| a.n == b.n && a.total == b.total)
-        );
+    fn stretches_aim_at_a_number_of_pages_in_whole_hours() {
+        // 1,000 pages an hour: 20 hours.
+        assert_eq!(next_stretch(6 * PAGE_US, 6_000), 20 * PAGE_US);
+        // Sparse: at most eight times longer at a time; none: eight times.
+        assert_eq!(next_stretch(6 * PAGE_US, 1), 48 * PAGE_US);
+        assert_eq!(next_stretch(6 * PAGE_US, 0), 48 * PAGE_US);
+        // Dense: never under an hour; never over the longest.
+        assert_eq!(next_stretch(PAGE_US, 1_000_000), PAGE_US);
+        assert_eq!(next_stretch(MAX_STRETCH, 0), MAX_STRETCH);
     }
 }

@@ -15,7 +15,6 @@ use crate::error::Result;
 use crate::query::Filter;
 use crate::read_samples::FROM_SAMPLES;
 use crate::rollup::CELL_US;
-use crate::rollup_pages::page_floor;
 use crate::rollup_plan::Plan;
 
 /// A groupby field as a column expression.
@@ -343,22 +342,18 @@ pub(crate) fn span_from_rollups(d: Dialect, plan: &Plan, watermark: i64) -> Resu
     Ok(sql)
 }
 
-/// The rollup pages a plan's whole cells lie in (for `stats_cells.rs`):
-/// meter id, resource row id and the page. The caller keeps the cells
-/// from `plan.cells_from` to `plan.cells_to`; the plan must not cut cells.
-pub(crate) fn pages(d: Dialect, plan: &Plan) -> Result<Sql> {
+/// The rollup pages starting in `[from, to)` (`None`: unbounded) of the
+/// meters and resource rows a plan reads (for `stats_cells.rs`): meter id,
+/// resource row id and the page. The caller keeps the cells from
+/// `plan.cells_from` to `plan.cells_to`; the plan must not cut cells.
+pub(crate) fn pages(d: Dialect, plan: &Plan, from: Option<i64>, to: Option<i64>) -> Result<Sql> {
     let mut sql = Sql::new(d);
     sql.push(
         "SELECT rp.meter_id, rp.resource_pk, rp.cells FROM rollup_pages rp \
          JOIN meters m ON m.id = rp.meter_id JOIN resources r ON r.id = rp.resource_pk WHERE ",
     );
     sample_condition(&mut sql, &plan.residual)?;
-    time_range(
-        &mut sql,
-        "rp.page",
-        plan.cells_from.map(page_floor),
-        plan.cells_to,
-    );
+    time_range(&mut sql, "rp.page", from, to);
     Ok(sql)
 }
 

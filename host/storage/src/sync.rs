@@ -114,6 +114,24 @@ impl BlockingStorage {
         self.run(self.storage.statistics(filter, period, groupby, aggregates))
     }
 
+    /// See [`Storage::statistics_each`]: `each` is called with each batch
+    /// of rows, in order.
+    pub fn statistics_each(
+        &self,
+        filter: &Filter,
+        period: Option<u64>,
+        groupby: &[String],
+        aggregates: &[Aggregate],
+        mut each: impl FnMut(Vec<Statistics>) -> Result<()>,
+    ) -> Result<()> {
+        self.run(
+            self.storage
+                .statistics_each(filter, period, groupby, aggregates, |batch| {
+                    std::future::ready(each(batch))
+                }),
+        )
+    }
+
     /// See [`Storage::refresh_rollups`].
     pub fn refresh_rollups(&self) -> Result<()> {
         self.run(self.storage.refresh_rollups())

@@ -477,6 +477,103 @@ fn sparse_and_dense_merges_equal_the_raw_computation() {
     }
 }
 
+#[test]
+fn merged_statistics_stream_over_stretches_and_periods_across_them() {
+    // Ten days of four resources, one sample each ten minutes, and a fifth
+    // resource from day six: read a stretch of hours at a time, with
+    // periods off the hour (55 minutes from 00:05) and longer than a
+    // stretch (a week), samples above the watermark early and late, and
+    // every row handed over in order before the query ends.
+    for db in both("rollup_stretches") {
+        let (s, raw) = (db.s(), raw_reader(&db));
+        let t0 = Timestamp::parse("2026-03-01T00:00:00").unwrap().micros();
+        let mut batch = Vec::new();
+        for step in 0..(10 * 24 * 6) {
+            for r in 0..5 {
+                if r == 4 && step < 6 * 24 * 6 {
+                    continue;
+                }
+                let at = t0 + step as i64 * 10 * MINUTE + r as i64 * 1000;
+                batch.push(sample(
+                    &format!("s{step}-{r}"),
+                    "cpu_util",
+                    &format!("r{r}"),
+                    Some("u"),
+                    Some("p"),
+                    &Timestamp(at).to_string(),
+                    ((step * 7 + r * 13) % 97) as f64,
+                    json!({}),
+                ));
+            }
+        }
+        let stored = s.record_samples(&batch).unwrap();
+        s.refresh_rollups().unwrap();
+        let late: Vec<_> = [(0, 1), (30, 2), (14_000, 4)]
+            .iter()
+            .map(|&(minute, r)| {
+                sample(
+                    &format!("late-{minute}"),
+                    "cpu_util",
+                    &format!("r{r}"),
+                    Some("u"),
+                    Some("p"),
+                    &Timestamp(t0 + minute * MINUTE + 7).to_string(),
+                    1000.0,
+                    json!({}),
+                )
+            })
+            .collect();
+        assert_eq!(s.record_samples(&late).unwrap(), 3);
+        let range = Filter::eq("meter", "cpu_util")
+            .and(Filter::cmp("timestamp", Op::Ge, Timestamp(t0 + 5 * MINUTE)))
+            .and(Filter::cmp(
+                "timestamp",
+                Op::Lt,
+                Timestamp(t0 + 10 * 24 * HOUR),
+            ));
+        let queries: Vec<Query> = [
+            (Some(3300), "resource_id"),
+            (Some(7 * 86400), "resource_id"),
+            (Some(3300), "project_id"),
+            (None, "resource_id"),
+        ]
+        .into_iter()
+        .map(|(period, groupby)| (range.clone(), period, vec![groupby.to_string()], Vec::new()))
+        .collect();
+        compare_all(db.label, s, &raw, &queries);
+        // Row by row as they are made: in batches of a few thousand, the
+        // same rows in the same order.
+        let fine = (range.clone(), Some(300), vec!["resource_id".to_string()]);
+        let mut batches = Vec::new();
+        s.statistics_each(&fine.0, fine.1, &fine.2, &[], |batch| {
+            batches.push(batch);
+            Ok(())
+        })
+        .unwrap();
+        assert!(batches.len() > 1, "{}: {} batches", db.label, batches.len());
+        // At most 4096 rows and the rest of a period (five resources).
+        assert!(batches.iter().all(|b| !b.is_empty() && b.len() < 4096 + 5));
+        let seen: Vec<Statistics> = batches.concat();
+        // Less the first 5 minutes of day one (one sample per resource).
+        assert_eq!(counted(&seen), (stored - 4 + 2) as u64, "{}", db.label);
+        assert_eq!(seen, s.statistics(&fine.0, fine.1, &fine.2, &[]).unwrap());
+        // An error from the receiver ends the query with it.
+        let mut taken = 0;
+        let stopped = s.statistics_each(&fine.0, fine.1, &fine.2, &[], |_| {
+            taken += 1;
+            if taken == 2 {
+                return Err(nepho_storage::Error::Stopped("enough".into()));
+            }
+            Ok(())
+        });
+        assert!(
+            matches!(stopped, Err(nepho_storage::Error::Stopped(_))),
+            "{stopped:?}"
+        );
+        assert_eq!(taken, 2);
+    }
+}
+
 /// Where a statistics query takes its whole cells from.
 #[derive(Debug, PartialEq)]
 enum Source {

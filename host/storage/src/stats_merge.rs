@@ -1,0 +1,395 @@
+//! The merge behind `stats_cells.rs`, in memory bounded by the periods
+//! open at once: parts (rollup cells and samples) of sources (a meter and
+//! resource row pair each) come in for any period; a period whose parts
+//! have all come in goes out as one aggregate per slot (a unit and group
+//! values), slots in rank order (the order of their unit and values).
+//!
+//! Parts combine as in Chan et al.'s pairwise update: counts, sums and
+//! extremes add up, means and squared deviations from the mean merge.
+
+use std::collections::VecDeque;
+
+use crate::error::{Error, Result};
+
+/// Running aggregates of some samples. Empty when `n` is 0.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct Acc {
+    pub n: i64,
+    pub total: f64,
+    pub mean: f64,
+    /// Sum of squared deviations from the mean.
+    pub m2: f64,
+    pub min: f64,
+    pub max: f64,
+    /// First and last sample time.
+    pub first: i64,
+    pub last: i64,
+}
+
+impl Acc {
+    /// Merges `p` into this.
+    pub(crate) fn add(&mut self, p: &Acc) {
+        if p.n == 0 {
+            return;
+        }
+        if self.n == 0 {
+            *self = *p;
+            return;
+        }
+        let n = self.n + p.n;
+        let delta = p.mean - self.mean;
+        let (na, nb, nn) = (self.n as f64, p.n as f64, n as f64);
+        self.mean += delta * nb / nn;
+        self.m2 += p.m2 + delta * delta * na * nb / nn;
+        self.n = n;
+        self.total += p.total;
+        self.min = self.min.min(p.min);
+        self.max = self.max.max(p.max);
+        self.first = self.first.min(p.first);
+        self.last = self.last.max(p.last);
+    }
+}
+
+/// A slot not known yet.
+const UNKNOWN: u32 = u32::MAX;
+
+/// A period's parts longer than this and than twice the sources are
+/// merged by source (one period for all keeps a part per source, not
+/// one per page).
+const COMPACT_AT: usize = 4096;
+
+/// Parts waiting for their periods to end, and what each source and slot
+/// is. See the module documentation.
+///
+/// A period's parts are kept as they come, in a list of its own: a page's
+/// cells go to consecutive periods, so adding is appending, and memory is
+/// the parts held, whatever the number of sources. When a period goes
+/// out, its parts are merged per slot in a vector as long as the slots.
+#[derive(Default)]
+pub(crate) struct Merge {
+    /// The parts `(source, part)` of each open period from `base` on.
+    base: i64,
+    open: VecDeque<Vec<(u32, Acc)>>,
+    /// Emptied part lists, for the next periods.
+    spare: Vec<Vec<(u32, Acc)>>,
+    /// Sample parts `(period, source, part)` in period order, and how many
+    /// have been merged.
+    samples: Vec<(i64, u32, Acc)>,
+    next_sample: usize,
+    /// Per source, its slot.
+    slot_of: Vec<u32>,
+    /// Per slot, its rank; and the slots in rank order.
+    rank: Vec<u32>,
+    by_rank: Vec<u32>,
+    /// While a period goes out: per slot its aggregates, and the slots
+    /// that have some.
+    slot_acc: Vec<Acc>,
+    present: Vec<u32>,
+}
+
+impl Merge {
+    /// Adds a part of `source` to `period`.
+    pub(crate) fn add(&mut self, period: i64, source: u32, part: &Acc) {
+        if self.open.is_empty() {
+            self.base = period;
+        }
+        while period < self.base {
+            // Before every open period (not met in time order; kept apart
+            // all the same).
+            let list = self.spare.pop().unwrap_or_default();
+            self.open.push_front(list);
+            self.base -= 1;
+        }
+        let at = usize::try_from(period - self.base).unwrap_or(usize::MAX);
+        while self.open.len() <= at {
+            let list = self.spare.pop().unwrap_or_default();
+            self.open.push_back(list);
+        }
+        let list = &mut self.open[at];
+        list.push((source, *part));
+        if list.len() > COMPACT_AT && list.len() > 2 * self.slot_of.len() {
+            compact(list);
+        }
+    }
+
+    /// The sample parts, `(period, source, part)`, in any order (taken
+    /// once, before periods go out).
+    pub(crate) fn set_samples(&mut self, mut samples: Vec<(i64, u32, Acc)>) {
+        samples.sort_by_key(|s| s.0);
+        self.samples = samples;
+        self.next_sample = 0;
+    }
+
+    /// Says that `source` belongs to `slot`.
+    pub(crate) fn assign(&mut self, source: u32, slot: u32) {
+        let at = source as usize;
+        if self.slot_of.len() <= at {
+            self.slot_of.resize(at + 1, UNKNOWN);
+        }
+        self.slot_of[at] = slot;
+    }
+
+    /// The slots in rank order (every slot, each once).
+    pub(crate) fn set_ranks(&mut self, by_rank: Vec<u32>) {
+        self.rank = vec![0; by_rank.len()];
+        for (r, &slot) in by_rank.iter().enumerate() {
+            self.rank[slot as usize] = r as u32;
+        }
+        self.by_rank = by_rank;
+        self.slot_acc.resize(self.rank.len(), Acc::default());
+    }
+
+    /// The first period with parts still held (open or of samples).
+    fn next_period(&mut self) -> Option<i64> {
+        while self.open.front().is_some_and(Vec::is_empty) {
+            if let Some(list) = self.open.pop_front() {
+                self.spare.push(list);
+            }
+            self.base += 1;
+        }
+        let open = (!self.open.is_empty()).then_some(self.base);
+        let sample = self.samples.get(self.next_sample).map(|s| s.0);
+        match (open, sample) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Sends out the first period held if it is before `period` (any
+    /// with `None`), each slot's aggregates in rank order; returns whether
+    /// there was one. Periods go out in order.
+    pub(crate) fn emit_next(
+        &mut self,
+        period: Option<i64>,
+        emit: &mut impl FnMut(i64, u32, &Acc) -> Result<()>,
+    ) -> Result<bool> {
+        match self.next_period() {
+            Some(p) if period.is_none_or(|end| p < end) => {
+                self.emit_period(p, emit)?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    fn emit_period(
+        &mut self,
+        p: i64,
+        emit: &mut impl FnMut(i64, u32, &Acc) -> Result<()>,
+    ) -> Result<()> {
+        let mut parts = if !self.open.is_empty() && self.base == p {
+            self.base += 1;
+            self.open.pop_front().unwrap_or_default()
+        } else {
+            self.spare.pop().unwrap_or_default()
+        };
+        while let Some(&(period, source, part)) = self.samples.get(self.next_sample) {
+            if period != p {
+                break;
+            }
+            parts.push((source, part));
+            self.next_sample += 1;
+        }
+        let mut result = Ok(());
+        for (source, part) in &parts {
+            let slot = self
+                .slot_of
+                .get(*source as usize)
+                .copied()
+                .unwrap_or(UNKNOWN);
+            let Some(acc) = self.slot_acc.get_mut(slot as usize) else {
+                result = Err(Error::Database(format!(
+                    "statistics: source {source} has no group"
+                )));
+                break;
+            };
+            if acc.n == 0 {
+                self.present.push(slot);
+            }
+            acc.add(part);
+        }
+        // Few slots of many: sort those; most of them: walk all in order.
+        if self.present.len() * 8 < self.by_rank.len() {
+            let rank = &self.rank;
+            self.present.sort_unstable_by_key(|&s| rank[s as usize]);
+        } else {
+            let slot_acc = &self.slot_acc;
+            self.present.clear();
+            self.present.extend(
+                self.by_rank
+                    .iter()
+                    .copied()
+                    .filter(|&s| slot_acc[s as usize].n > 0),
+            );
+        }
+        for &slot in &self.present {
+            let acc = std::mem::take(&mut self.slot_acc[slot as usize]);
+            if result.is_ok() {
+                result = emit(p, slot, &acc);
+            }
+        }
+        self.present.clear();
+        parts.clear();
+        self.spare.push(parts);
+        result
+    }
+}
+
+/// Merges the parts of each source into one.
+fn compact(list: &mut Vec<(u32, Acc)>) {
+    list.sort_by_key(|&(source, _)| source);
+    let mut kept = 0;
+    for i in 0..list.len() {
+        let (source, part) = list[i];
+        if kept > 0 && list[kept - 1].0 == source {
+            list[kept - 1].1.add(&part);
+        } else {
+            list[kept] = (source, part);
+            kept += 1;
+        }
+    }
+    list.truncate(kept);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A part of `values` taken at times `first..`, one a second.
+    fn part_of(values: &[f64], first: i64) -> Acc {
+        let n = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        Acc {
+            n: values.len() as i64,
+            total: values.iter().sum(),
+            mean,
+            m2: values.iter().map(|v| (v - mean) * (v - mean)).sum(),
+            min: values.iter().copied().fold(f64::INFINITY, f64::min),
+            max: values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            first,
+            last: first + values.len() as i64 - 1,
+        }
+    }
+
+    fn assert_same(got: &Acc, want: &Acc) {
+        assert_eq!(got.n, want.n);
+        assert_eq!((got.min, got.max), (want.min, want.max));
+        assert_eq!((got.first, got.last), (want.first, want.last));
+        for (a, b) in [
+            (got.total, want.total),
+            (got.mean, want.mean),
+            (got.m2, want.m2),
+        ] {
+            assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn merged_parts_equal_the_whole_computed_at_once() {
+        let groups: [&[f64]; 4] = [&[1.0, 2.0, 4.0], &[10.0, 11.0], &[7.0], &[-3.5, 0.25]];
+        let mut run = Acc::default();
+        let mut at = 100;
+        for g in groups {
+            run.add(&part_of(g, at));
+            run.add(&Acc::default());
+            at += g.len() as i64;
+        }
+        assert_same(&run, &part_of(&groups.concat(), 100));
+        // Into an empty one, a part is taken as it is (not merged with
+        // the empty one's zeros).
+        let mut one = Acc::default();
+        one.add(&part_of(&[-2.0], 5));
+        assert_same(&one, &part_of(&[-2.0], 5));
+    }
+
+    /// Every emitted `(period, slot, part)`.
+    fn drain(m: &mut Merge, before: Option<i64>) -> Vec<(i64, u32, Acc)> {
+        let mut out = Vec::new();
+        while m
+            .emit_next(before, &mut |p, s, a| {
+                out.push((p, s, *a));
+                Ok(())
+            })
+            .unwrap()
+        {}
+        out
+    }
+
+    #[test]
+    fn periods_go_out_in_order_with_slots_by_rank_and_sources_merged() {
+        let mut m = Merge::default();
+        // Sources 0 and 2 are slot 1, source 1 is slot 0; slot 1 ranks first.
+        for (source, slot) in [(0, 1), (1, 0), (2, 1)] {
+            m.assign(source, slot);
+        }
+        m.set_ranks(vec![1, 0]);
+        m.add(5, 1, &part_of(&[1.0], 0));
+        m.add(3, 2, &part_of(&[2.0], 10));
+        m.add(3, 0, &part_of(&[4.0], 20));
+        m.add(5, 0, &part_of(&[8.0], 30));
+        m.set_samples(vec![
+            (7, 1, part_of(&[16.0], 40)),
+            (3, 1, part_of(&[32.0], 50)),
+        ]);
+        // Nothing before period 3; period 3 and 5 before 6.
+        assert!(drain(&mut m, Some(3)).is_empty());
+        let out = drain(&mut m, Some(6));
+        let keys: Vec<(i64, u32, i64)> = out.iter().map(|(p, s, a)| (*p, *s, a.n)).collect();
+        assert_eq!(keys, [(3, 1, 2), (3, 0, 1), (5, 1, 1), (5, 0, 1)]);
+        assert_same(&out[0].2, &part_of(&[2.0, 4.0], 10).with_last(20));
+        assert_same(&out[1].2, &part_of(&[32.0], 50));
+        // A period opened again after it went out comes out again, later.
+        m.add(5, 2, &part_of(&[64.0], 60));
+        let rest: Vec<(i64, u32)> = drain(&mut m, None).iter().map(|o| (o.0, o.1)).collect();
+        assert_eq!(rest, [(5, 1), (7, 0)]);
+        assert!(drain(&mut m, None).is_empty());
+    }
+
+    #[test]
+    fn many_slots_with_few_present_are_sorted_and_a_source_without_slot_is_an_error() {
+        let mut m = Merge::default();
+        let slots = 100u32;
+        for s in 0..slots {
+            m.assign(s, s);
+        }
+        // Rank is the reverse of the slot number.
+        m.set_ranks((0..slots).rev().collect());
+        for s in [3u32, 70, 41] {
+            m.add(0, s, &part_of(&[1.0], 0));
+        }
+        let order: Vec<u32> = drain(&mut m, None).iter().map(|o| o.1).collect();
+        assert_eq!(order, [70, 41, 3]);
+        m.add(1, 500, &part_of(&[1.0], 0));
+        let err = m.emit_next(None, &mut |_, _, _| Ok(())).unwrap_err();
+        assert!(err.to_string().contains("source 500"), "{err}");
+    }
+
+    #[test]
+    fn a_long_list_of_few_sources_is_merged_by_source() {
+        let mut m = Merge::default();
+        for s in 0..3 {
+            m.assign(s, s);
+        }
+        m.set_ranks(vec![0, 1, 2]);
+        let mut want = [Acc::default(); 3];
+        for i in 0..3 * COMPACT_AT {
+            let part = part_of(&[(i % 17) as f64], i as i64);
+            let source = (i * 7 % 3) as u32;
+            m.add(0, source, &part);
+            want[source as usize].add(&part);
+        }
+        assert!(m.open[0].len() <= COMPACT_AT + 1, "{}", m.open[0].len());
+        let out = drain(&mut m, None);
+        assert_eq!(out.len(), 3);
+        for (got, want) in out.iter().zip(&want) {
+            assert_same(&got.2, want);
+        }
+    }
+
+    impl Acc {
+        fn with_last(mut self, last: i64) -> Acc {
+            self.last = last;
+            self
+        }
+    }
+}
