@@ -22,6 +22,7 @@ mod caller;
 mod error;
 mod identity;
 mod intake;
+mod json_stream;
 mod live_file;
 mod params;
 mod post_samples;
@@ -29,6 +30,7 @@ mod query;
 mod render;
 mod routes;
 mod state;
+mod stats_json;
 mod tokens;
 
 use std::sync::Arc;

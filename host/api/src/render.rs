@@ -4,7 +4,7 @@
 //! to string values as `flatten_metadata`.
 
 use base64::Engine as _;
-use nepho_storage::{Event, Meter, Resource, Sample, Statistics, Trait, TraitValue};
+use nepho_storage::{Event, Meter, Resource, Sample, Trait, TraitValue};
 use serde_json::{Map, Value, json};
 
 /// Python's `str()` of a JSON leaf, as Ceilometer renders metadata values
@@ -126,43 +126,6 @@ pub(crate) fn resource(r: &Resource, links: Vec<Value>) -> Value {
         "links": links,
         "source": r.source,
     })
-}
-
-/// A statistics row; unselected aggregates are left out, as WSME leaves
-/// unset attributes out.
-pub(crate) fn statistics(s: &Statistics) -> Value {
-    let mut out = Map::new();
-    out.insert("groupby".into(), json!(s.groupby.as_deref()));
-    out.insert("unit".into(), json!(&*s.unit));
-    if let Some(count) = s.count() {
-        out.insert("count".into(), json!(count));
-    }
-    for (name, value) in [
-        ("min", s.min()),
-        ("max", s.max()),
-        ("avg", s.avg()),
-        ("sum", s.sum()),
-    ] {
-        if let Some(v) = value {
-            out.insert(name.into(), json!(v));
-        }
-    }
-    if let Some(aggregate) = s.aggregate() {
-        out.insert("aggregate".into(), json!(aggregate));
-    }
-    out.insert("duration".into(), json!(s.duration()));
-    out.insert(
-        "duration_start".into(),
-        json!(s.duration_start().map(|t| t.to_string())),
-    );
-    out.insert(
-        "duration_end".into(),
-        json!(s.duration_end().map(|t| t.to_string())),
-    );
-    out.insert("period".into(), json!(s.period));
-    out.insert("period_start".into(), json!(s.period_start.to_string()));
-    out.insert("period_end".into(), json!(s.period_end.to_string()));
-    Value::Object(out)
 }
 
 /// A trait with its value as text (datetimes in `isoformat()`).

@@ -6,13 +6,14 @@ use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use nepho_storage::Aggregate;
 
-use super::{Q, json_list, simple_query};
+use super::{Q, simple_query};
 use crate::caller::Caller;
 use crate::error::ApiError;
+use crate::json_stream::{ListWriter, json_list_stream};
 use crate::params::Params;
 use crate::query::simple::Target;
-use crate::render;
 use crate::state::Shared;
+use crate::stats_json::write_statistics;
 
 /// The groupby fields the API accepts (Ceilometer's, plus `source`, which
 /// Nephometer's storage groups by too).
@@ -117,14 +118,27 @@ pub(crate) async fn get(
     )?;
     let groupby = groupby(&params)?;
     let aggregates = aggregates(&params)?;
-    let mut rows = shared
-        .storage
-        .statistics(&query.filter, period, &groupby, &aggregates)
-        .await?;
-    for row in &mut rows {
-        row.clamp(query.start, query.end);
-    }
-    Ok(json_list(rows.iter().map(render::statistics).collect()))
+    // Sent as the storage makes the rows: a long range at a short period
+    // answers millions of them.
+    let storage = shared.storage.clone();
+    json_list_stream(|mut list: ListWriter| async move {
+        let (start, end) = (query.start, query.end);
+        storage
+            .statistics_each(&query.filter, period, &groupby, &aggregates, |rows| {
+                let mut chunk = Vec::with_capacity(rows.len() * 360);
+                for mut row in rows {
+                    row.clamp(start, end);
+                    list.item(&mut chunk, |out| write_statistics(&row, out));
+                }
+                let sent = list.send(chunk);
+                async move {
+                    sent.await
+                        .map_err(|_| nepho_storage::Error::Stopped("the client went away".into()))
+                }
+            })
+            .await
+    })
+    .await
 }
 
 #[cfg(test)]

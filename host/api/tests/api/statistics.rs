@@ -227,6 +227,56 @@ fn durations_are_clamped_to_the_querys_own_bounds() {
 }
 
 #[test]
+fn an_answer_of_many_batches_arrives_whole_and_in_order() {
+    // 3 resources x 2,000 minutes at period 60: 6,000 rows, sent as the
+    // storage makes them (batches of about 4,096), one JSON list.
+    for srv in servers("stats_stream") {
+        let l = srv.label;
+        let records: Vec<nepho_storage::StoredSample> = (0..6000)
+            .map(|i| nepho_storage::StoredSample {
+                name: "cpu_util".into(),
+                sample_type: "gauge".into(),
+                unit: "%".into(),
+                volume: (i % 7) as f64,
+                user_id: Some("u1".into()),
+                project_id: Some("admin-p".into()),
+                resource_id: format!("r{}", i % 3),
+                timestamp: iso(i / 3 * 60 + 1),
+                resource_metadata: Default::default(),
+                source: "openstack".into(),
+                message_id: format!("m{i}"),
+                message_signature: None,
+                recorded_at: None,
+                monotonic_time: None,
+            })
+            .collect();
+        srv.block_on(srv.storage.record_samples(&records)).unwrap();
+        let rows = get(
+            &srv,
+            &format!(
+                "q.field=timestamp&q.op=ge&q.value={}&period=60&groupby=resource_id",
+                enc(&iso(0))
+            ),
+        );
+        assert_eq!(rows.len(), 6000, "{l}");
+        let keys: Vec<(String, String)> = rows
+            .iter()
+            .map(|r| {
+                let start = r["period_start"].as_str().unwrap().to_string();
+                (
+                    start,
+                    r["groupby"]["resource_id"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(keys, sorted, "{l}: by period, then group");
+        assert!(rows.iter().all(|r| r["count"] == 1), "{l}");
+    }
+}
+
+#[test]
 fn bad_statistics_parameters_are_400s() {
     for srv in servers("stats_bad") {
         let l = srv.label;
