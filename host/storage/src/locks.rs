@@ -57,6 +57,12 @@ pub(crate) async fn watermark(tx: &mut Tx) -> Result<i64> {
     state(tx, "watermark").await
 }
 
+/// The first hour without rollup pages: the pages of every earlier hour
+/// hold exactly its rollup rows (`rollup_pages.rs`).
+pub(crate) async fn pages_before(tx: &mut Tx) -> Result<i64> {
+    state(tx, "pages_before").await
+}
+
 async fn state(tx: &mut Tx, column: &'static str) -> Result<i64> {
     let mut sql = Sql::new(tx.dialect());
     sql.push("SELECT ")

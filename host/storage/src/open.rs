@@ -164,6 +164,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "rollup pages",
         include_str!("../migrations/sqlite/0003_rollup_pages.sql"),
     ),
+    (
+        4,
+        "sealed pages",
+        include_str!("../migrations/sqlite/0004_sealed_pages.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -180,6 +185,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         3,
         "rollup pages",
         include_str!("../migrations/postgres/0003_rollup_pages.sql"),
+    ),
+    (
+        4,
+        "sealed pages",
+        include_str!("../migrations/postgres/0004_sealed_pages.sql"),
     ),
 ];
 

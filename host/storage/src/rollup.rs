@@ -22,10 +22,11 @@
 //! wait for it); [`catch_up`] runs steps until none is left.
 //! Expiry (`expire.rs`) removes the rollups of expired cells and recomputes
 //! the cell the cut-off falls in, under the same maintenance lock. Either
-//! way the rollup pages of the hours whose rows changed are made again in
-//! the same transaction (`rollup_pages.rs`).
+//! way the rollup pages follow in the same transaction: a step writes the
+//! pages of the hours that are over and makes again those of earlier hours
+//! whose rows changed; expiry those of the hour it cuts
+//! (`rollup_pages.rs`).
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 
@@ -34,7 +35,7 @@ use std::time::{Duration, Instant};
 use crate::db::{Arg, Dialect, Pool, Sql, Tx};
 use crate::error::{Error, Result};
 use crate::locks;
-use crate::rollup_pages::{self, page_floor};
+use crate::rollup_pages::{self, Touched, page_floor};
 
 /// The rollup cell: 300 seconds, in microseconds.
 pub(crate) const CELL_US: i64 = 300 * 1_000_000;
@@ -148,7 +149,8 @@ async fn step(pool: &Pool, max_ids: i64) -> Result<(bool, i64)> {
         .bind(Arg::Int(watermark))
         .push(" AND id <= ")
         .bind(Arg::Int(upto));
-    aggregate(&mut tx, condition).await?;
+    let touched = aggregate(&mut tx, condition).await?;
+    rollup_pages::after_step(&mut tx, &touched).await?;
     let mut sql = Sql::new(d);
     sql.push("UPDATE storage_state SET watermark = ")
         .bind(Arg::Int(upto))
@@ -227,8 +229,8 @@ async fn first_int(tx: &mut Tx, sql: &Sql) -> Result<i64> {
 }
 
 /// Merges the samples matching `condition` (over `samples`' own columns,
-/// with its arguments bound) into the rollups.
-pub(crate) async fn aggregate(tx: &mut Tx, condition: Sql) -> Result<()> {
+/// with its arguments bound) into the rollups; returns the cells changed.
+pub(crate) async fn aggregate(tx: &mut Tx, condition: Sql) -> Result<Touched> {
     let d = tx.dialect();
     let mut sql = Sql::new(d);
     sql.push(
@@ -282,16 +284,13 @@ pub(crate) async fn aggregate(tx: &mut Tx, condition: Sql) -> Result<()> {
          last_ts = {greatest}(sample_rollups.last_ts, excluded.last_ts) \
          RETURNING meter_id, bucket, resource_pk"
     ));
-    let mut touched: BTreeMap<(i64, i64), BTreeSet<i64>> = BTreeMap::new();
+    let mut touched = Touched::default();
     tx.for_each_row(&sql, |row| {
-        touched
-            .entry((row.int(0)?, page_floor(row.int(1)?)))
-            .or_default()
-            .insert(row.int(2)?);
+        touched.cell(row.int(0)?, row.int(1)?, row.int(2)?);
         Ok(())
     })
     .await?;
-    rollup_pages::refresh(tx, &touched).await
+    Ok(touched)
 }
 
 /// After the samples before `cutoff` were deleted (in `tx`, holding the

@@ -4,21 +4,26 @@
 //! (`stats_cells.rs`) read a page where they would read twelve rows: the
 //! database's cost, and the client's, is per row far more than per byte.
 //!
-//! Pages are derived data, kept equal to the rollup rows in the
-//! transaction that changes them: after rollup rows change, the pages
-//! they lie in are made again from them ([`refresh`], [`expire`]). A page
-//! holds its cells in time order, [`CELL_BYTES`] each: the cell start,
-//! count, sum, mean, squared deviations, minimum, maximum, first and last
-//! sample time, big-endian (as PostgreSQL's `int8send` and `float8send`
-//! write them, which pack pages there without the rows leaving the
-//! server).
+//! Pages are derived data, written once their hour is over
+//! ([`after_step`]): for every hour before `storage_state.pages_before`
+//! they hold exactly the rollup rows, and statistics read the cells from
+//! that hour on from `sample_rollups`. A page is written once, when its
+//! hour is sealed, unless samples come late: then a rollup step makes it
+//! again from the rows in the same transaction, as expiry does for the
+//! hour it cuts ([`expire`]). A page holds its cells in time order,
+//! [`CELL_BYTES`] each: the cell start, count, sum, mean, squared
+//! deviations, minimum, maximum, first and last sample time, big-endian
+//! (as PostgreSQL's `int8send` and `float8send` write them, which pack
+//! pages there without the rows leaving the server).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::bulk::{Columns, in_list_int};
 use crate::db::{Arg, Dialect, Numbers, Sql, Tx};
 use crate::error::{Error, Result};
+use crate::locks;
 use crate::rollup::CELL_US;
+use crate::time::Timestamp;
 
 /// A page: twelve cells, one hour of sample time, in microseconds.
 pub(crate) const PAGE_US: i64 = 12 * CELL_US;
@@ -91,56 +96,112 @@ pub(crate) fn decode(page: &[u8], mut each: impl FnMut(Cell)) -> Result<()> {
     Ok(())
 }
 
-/// Makes again, from the rollup rows (in `tx`, holding the maintenance
-/// lock), the pages of the resource rows listed per `(meter id, page
-/// start)`: rows of theirs changed there.
-pub(crate) async fn refresh(
-    tx: &mut Tx,
-    touched: &BTreeMap<(i64, i64), BTreeSet<i64>>,
-) -> Result<()> {
-    let d = tx.dialect();
-    for (&(meter, page), resources) in touched {
-        let resources: Vec<i64> = resources.iter().copied().collect();
-        let per_statement = match d {
-            // One array argument, however many.
-            Dialect::Postgres => resources.len().max(1),
-            Dialect::Sqlite => SQLITE_RESOURCES_PER_STATEMENT,
-        };
-        for chunk in resources.chunks(per_statement) {
-            let mut rows = Sql::new(d);
-            rows.push("meter_id = ").bind(Arg::Int(meter)).push(" AND ");
-            in_list_int(&mut rows, "resource_pk", chunk);
-            write(tx, page, rows).await?;
+/// What a rollup step changed.
+#[derive(Debug, Default)]
+pub(crate) struct Touched {
+    /// Per `(meter id, page start)`, the resource rows whose cells changed.
+    pub pages: BTreeMap<(i64, i64), BTreeSet<i64>>,
+    /// The start of the latest cell changed.
+    pub latest: Option<i64>,
+}
+
+impl Touched {
+    /// Notes a changed cell.
+    pub(crate) fn cell(&mut self, meter: i64, bucket: i64, resource: i64) {
+        self.pages
+            .entry((meter, page_floor(bucket)))
+            .or_default()
+            .insert(resource);
+        self.latest = Some(self.latest.map_or(bucket, |l| l.max(bucket)));
+    }
+}
+
+/// After a rollup step changed the rows `touched` (in `tx`, holding the
+/// maintenance lock): makes again the pages of the hours with pages that
+/// it changed (samples that came late), then writes the pages of the hours
+/// now over and moves `pages_before` past them. An hour is over when
+/// cells two hours later have been rolled up (an hour for stragglers),
+/// and it is not after the current one.
+pub(crate) async fn after_step(tx: &mut Tx, touched: &Touched) -> Result<()> {
+    let sealed = locks::pages_before(tx).await?;
+    for (&(meter, page), resources) in &touched.pages {
+        if page < sealed {
+            refresh(tx, meter, page, resources).await?;
         }
+    }
+    let Some(latest) = touched.latest else {
+        return Ok(());
+    };
+    let now = Timestamp::now().micros();
+    let over = page_floor(latest.min(now)).saturating_sub(PAGE_US);
+    if over <= sealed {
+        return Ok(());
+    }
+    let d = tx.dialect();
+    let mut rows = Sql::new(d);
+    rows.push("meter_id IN (SELECT id FROM meters)");
+    write(tx, sealed, over, rows).await?;
+    let mut sql = Sql::new(d);
+    sql.push("UPDATE storage_state SET pages_before = ")
+        .bind(Arg::Int(over))
+        .push(" WHERE id = 1");
+    tx.execute(&sql).await?;
+    Ok(())
+}
+
+/// Makes again the pages at `page` of `meter` and `resources` from their
+/// rollup rows.
+async fn refresh(tx: &mut Tx, meter: i64, page: i64, resources: &BTreeSet<i64>) -> Result<()> {
+    let d = tx.dialect();
+    let resources: Vec<i64> = resources.iter().copied().collect();
+    let per_statement = match d {
+        // One array argument, however many.
+        Dialect::Postgres => resources.len().max(1),
+        Dialect::Sqlite => SQLITE_RESOURCES_PER_STATEMENT,
+    };
+    for chunk in resources.chunks(per_statement) {
+        let mut rows = Sql::new(d);
+        rows.push("meter_id = ").bind(Arg::Int(meter)).push(" AND ");
+        in_list_int(&mut rows, "resource_pk", chunk);
+        write(tx, page, page.saturating_add(PAGE_US), rows).await?;
     }
     Ok(())
 }
 
 /// After expiry removed the rollup rows before a cut-off in the hour
 /// starting at `page` (in `tx`, holding the maintenance lock): removes the
-/// pages before that hour and makes that hour's again from the rows left.
+/// pages before that hour and that hour's, and makes that hour's again
+/// from the rows left if it has pages.
 pub(crate) async fn expire(tx: &mut Tx, page: i64) -> Result<()> {
     let d = tx.dialect();
     let mut sql = Sql::new(d);
     sql.push("DELETE FROM rollup_pages WHERE meter_id IN (SELECT id FROM meters) AND page <= ")
         .bind(Arg::Int(page));
     tx.execute(&sql).await?;
-    let mut rows = Sql::new(d);
-    rows.push("meter_id IN (SELECT id FROM meters)");
-    write(tx, page, rows).await
+    if page < locks::pages_before(tx).await? {
+        let mut rows = Sql::new(d);
+        rows.push("meter_id IN (SELECT id FROM meters)");
+        write(tx, page, page.saturating_add(PAGE_US), rows).await?;
+    }
+    Ok(())
 }
 
 /// Resource rows per statement of [`refresh`] on SQLite (its parameters
 /// stay few).
 const SQLITE_RESOURCES_PER_STATEMENT: usize = 500;
 
-/// Writes (inserts or replaces) the pages at `page` of the rollup rows
-/// matching `rows` (a condition over `sample_rollups`' meter and resource
-/// columns, its arguments first).
-async fn write(tx: &mut Tx, page: i64, rows: Sql) -> Result<()> {
+/// The page start of the cell start in column `bucket`, as SQL.
+fn page_of(bucket: &str) -> String {
+    format!("({bucket} - (({bucket} % {PAGE_US}) + {PAGE_US}) % {PAGE_US})")
+}
+
+/// Writes (inserts or replaces) the pages of the hours `[from, to)` of the
+/// rollup rows matching `rows` (a condition over `sample_rollups`' meter
+/// and resource columns, its arguments first).
+async fn write(tx: &mut Tx, from: i64, to: i64, rows: Sql) -> Result<()> {
     let d = tx.dialect();
-    let end = page.saturating_add(PAGE_US);
     let upsert = "ON CONFLICT (meter_id, page, resource_pk) DO UPDATE SET cells = excluded.cells";
+    let page = page_of("bucket");
     match d {
         Dialect::Postgres => {
             // Packed by the server: its send functions write each number
@@ -153,10 +214,13 @@ async fn write(tx: &mut Tx, page: i64, rows: Sql) -> Result<()> {
                  SELECT meter_id, {page}, resource_pk, string_agg(int8send(bucket) || int8send(n) \
                  || float8send(total) || float8send(mean) || float8send(m2) || float8send(vmin) \
                  || float8send(vmax) || int8send(first_ts) || int8send(last_ts), ''::bytea \
-                 ORDER BY bucket) FROM sample_rollups WHERE {} AND bucket >= {page} \
-                 AND bucket < {end} GROUP BY meter_id, resource_pk {upsert}",
+                 ORDER BY bucket) FROM sample_rollups WHERE {} AND bucket >= ",
                 rows.text
-            ));
+            ))
+            .bind(Arg::Int(from))
+            .push(" AND bucket < ")
+            .bind(Arg::Int(to))
+            .push(&format!(" GROUP BY meter_id, {page}, resource_pk {upsert}"));
             tx.execute(&sql).await?;
         }
         Dialect::Sqlite => {
@@ -164,13 +228,17 @@ async fn write(tx: &mut Tx, page: i64, rows: Sql) -> Result<()> {
             sql.args = rows.args;
             sql.push(&format!(
                 "SELECT meter_id, resource_pk, bucket, n, total, mean, m2, vmin, vmax, first_ts, \
-                 last_ts FROM sample_rollups WHERE {} AND bucket >= {page} AND bucket < {end} \
-                 ORDER BY meter_id, resource_pk, bucket",
+                 last_ts FROM sample_rollups WHERE {} AND bucket >= ",
                 rows.text
-            ));
-            let mut found: Vec<((i64, i64), Cell)> = Vec::new();
+            ))
+            .bind(Arg::Int(from))
+            .push(" AND bucket < ")
+            .bind(Arg::Int(to))
+            .push(" ORDER BY meter_id, resource_pk, bucket");
+            let mut found: Vec<((i64, i64, i64), Cell)> = Vec::new();
             tx.for_each_row(&sql, |row| {
-                found.push(((row.int(0)?, row.int(1)?), cell(row, 2)?));
+                let cell = cell(row, 2)?;
+                found.push(((row.int(0)?, row.int(1)?, page_floor(cell.bucket)), cell));
                 Ok(())
             })
             .await?;
@@ -184,7 +252,7 @@ async fn write(tx: &mut Tx, page: i64, rows: Sql) -> Result<()> {
             };
             for run in found.chunk_by(|a, b| a.0 == b.0) {
                 let cells: Vec<Cell> = run.iter().map(|r| r.1).collect();
-                let (meter, resource) = run[0].0;
+                let (meter, resource, page) = run[0].0;
                 let values = [
                     Arg::Int(meter),
                     Arg::Int(page),

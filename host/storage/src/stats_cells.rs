@@ -8,9 +8,10 @@
 //! The database then sends numbers only: per sample read from `samples`
 //! (`stats_sql::parts_from_samples`: those above the watermark and at the
 //! ends of the time range) its period number, meter and resource row ids,
-//! value and time, first; then the rollup pages of the whole cells
+//! value and time, first; then the whole cells, a stretch of hours at a
+//! time: from the rollup pages for the hours that have them
 //! (`rollup_pages.rs`: an hour of cells of a meter and resource row per
-//! row), a stretch of hours at a time. The unit and group values of each
+//! row), from the rollup rows for the latest hours, not over yet. The unit and group values of each
 //! meter and resource row are read once, when it is first met. After each
 //! stretch the periods it completed go out, in order (`stats_merge.rs`),
 //! so memory holds the periods of one stretch, not the whole answer.
@@ -173,6 +174,7 @@ where
     Fut: Future<Output = Result<()>>,
 {
     let d = tx.dialect();
+    let sealed = crate::locks::pages_before(tx).await?;
     let mut sources = Sources::new(q, fields)?;
     let mut merge = Merge::default();
     // The samples first: few (those not rolled up yet, and the ends).
@@ -200,10 +202,11 @@ where
     let (cells_from, cells_to) = (plan.cells_from, plan.cells_to);
     let Some((start, length, end)) = q.periods else {
         // One period: memory holds a part per source whatever is read.
-        read_pages(
+        read_cells(
             tx,
             plan,
             (cells_from.map(page_floor), cells_to),
+            sealed,
             &mut sources,
             &mut merge,
             |_| 0,
@@ -223,10 +226,11 @@ where
             None => next >= end,
         };
         let to = if last { cells_to } else { Some(next) };
-        let pages = read_pages(
+        let read = read_cells(
             tx,
             plan,
             (Some(from), to),
+            sealed,
             &mut sources,
             &mut merge,
             period_of,
@@ -239,7 +243,7 @@ where
         // Every cell before `to` is in: the periods ending by then are whole.
         let complete = (to - start).div_euclid(length);
         flush(&mut merge, Some(complete), &sources, &finish, out).await?;
-        stretch = next_stretch(stretch, pages);
+        stretch = next_stretch(stretch, read);
         from = to;
     }
     flush(&mut merge, None, &sources, &finish, out).await
@@ -285,13 +289,15 @@ fn next_stretch(stretch: i64, pages: i64) -> i64 {
     (wanted - wanted.rem_euclid(PAGE_US)).clamp(PAGE_US, MAX_STRETCH)
 }
 
-/// Reads the pages starting in `[from, to)` and adds their cells in the
-/// plan's range to `merge`, in the period `period_of` their start; returns
-/// how many pages were read.
-async fn read_pages(
+/// Reads the cells starting in `[from, to)` (`None`: unbounded) and in
+/// the plan's range, and adds them to `merge`, in the period `period_of`
+/// their start: from pages for the hours before `sealed`, from rollup rows
+/// after. Returns how many pages and rows were read.
+async fn read_cells(
     tx: &mut Tx,
     plan: &Plan,
     (from, to): (Option<i64>, Option<i64>),
+    sealed: i64,
     sources: &mut Sources<'_>,
     merge: &mut Merge,
     period_of: impl Fn(i64) -> i64,
@@ -300,45 +306,70 @@ async fn read_pages(
         plan.cells_from.unwrap_or(i64::MIN),
         plan.cells_to.unwrap_or(i64::MAX),
     );
-    let sql = crate::stats_sql::pages(tx.dialect(), plan, from, to)?;
-    let mut pages = 0;
-    tx.for_each_row(&sql, |row| {
-        let source = sources.of(row.int(0)?, row.int(1)?);
-        pages += 1;
-        // A page's cells of one period (periods longer than a cell) are
-        // merged here first: one part where there were up to twelve.
-        let mut run: Option<(i64, Acc)> = None;
-        rollup_pages::decode(row.bytes(2)?, |c| {
-            if c.bucket < cells_from || c.bucket >= cells_to {
-                return;
-            }
-            let part = Acc {
-                n: c.n,
-                total: c.total,
-                mean: c.mean,
-                m2: c.m2,
-                min: c.min,
-                max: c.max,
-                first: c.first,
-                last: c.last,
-            };
-            let period = period_of(c.bucket);
-            match &mut run {
-                Some((p, acc)) if *p == period => acc.add(&part),
-                _ => {
-                    if let Some((p, acc)) = run.replace((period, part)) {
-                        merge.add(p, source, &acc);
+    let d = tx.dialect();
+    let mut read = 0;
+    if from.is_none_or(|f| f < sealed) {
+        let paged_to = Some(to.map_or(sealed, |t| t.min(sealed)));
+        let sql = crate::stats_sql::pages(d, plan, from, paged_to)?;
+        tx.for_each_row(&sql, |row| {
+            let source = sources.of(row.int(0)?, row.int(1)?);
+            read += 1;
+            // A page's cells of one period (periods longer than a cell) are
+            // merged here first: one part where there were up to twelve.
+            let mut run: Option<(i64, Acc)> = None;
+            rollup_pages::decode(row.bytes(2)?, |c| {
+                if c.bucket < cells_from || c.bucket >= cells_to {
+                    return;
+                }
+                let part = Acc {
+                    n: c.n,
+                    total: c.total,
+                    mean: c.mean,
+                    m2: c.m2,
+                    min: c.min,
+                    max: c.max,
+                    first: c.first,
+                    last: c.last,
+                };
+                let period = period_of(c.bucket);
+                match &mut run {
+                    Some((p, acc)) if *p == period => acc.add(&part),
+                    _ => {
+                        if let Some((p, acc)) = run.replace((period, part)) {
+                            merge.add(p, source, &acc);
+                        }
                     }
                 }
+            })?;
+            if let Some((p, acc)) = run {
+                merge.add(p, source, &acc);
             }
-        })?;
-        if let Some((p, acc)) = run {
-            merge.add(p, source, &acc);
-        }
-        Ok(())
-    })
-    .await?;
-    Ok(pages)
+            Ok(())
+        })
+        .await?;
+    }
+    if to.is_none_or(|t| t > sealed) {
+        let rows_from = Some(from.map_or(sealed, |f| f.max(sealed)));
+        let sql = crate::stats_sql::cells(d, plan, rows_from, to)?;
+        tx.for_each_row(&sql, |row| {
+            let source = sources.of(row.int(0)?, row.int(1)?);
+            read += 1;
+            let part = Acc {
+                n: row.int(3)?,
+                total: row.float(4)?,
+                mean: row.float(5)?,
+                m2: row.float(6)?,
+                min: row.float(7)?,
+                max: row.float(8)?,
+                first: row.int(9)?,
+                last: row.int(10)?,
+            };
+            merge.add(period_of(row.int(2)?), source, &part);
+            Ok(())
+        })
+        .await?;
+    }
+    Ok(read)
 }
 
 fn totals_of(period: i64, unit: Arc<str>, groupby: Option<Arc<Groupby>>, r: &Acc) -> Totals {

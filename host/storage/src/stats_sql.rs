@@ -357,6 +357,24 @@ pub(crate) fn pages(d: Dialect, plan: &Plan, from: Option<i64>, to: Option<i64>)
     Ok(sql)
 }
 
+/// The rollup rows of cells starting in `[from, to)` (`None`: unbounded)
+/// of the meters and resource rows a plan reads, within the plan's cells
+/// (for `stats_cells.rs`, where the hours have no pages yet): meter id,
+/// resource row id, cell start, count, sum, mean, squared deviations,
+/// minimum, maximum, first and last time.
+pub(crate) fn cells(d: Dialect, plan: &Plan, from: Option<i64>, to: Option<i64>) -> Result<Sql> {
+    let mut sql = Sql::new(d);
+    sql.push(
+        "SELECT ru.meter_id, ru.resource_pk, ru.bucket, ru.n, ru.total, ru.mean, ru.m2, \
+         ru.vmin, ru.vmax, ru.first_ts, ru.last_ts FROM sample_rollups ru \
+         JOIN meters m ON m.id = ru.meter_id JOIN resources r ON r.id = ru.resource_pk WHERE ",
+    );
+    sample_condition(&mut sql, &plan.residual)?;
+    time_range(&mut sql, "ru.bucket", plan.cells_from, plan.cells_to);
+    time_range(&mut sql, "ru.bucket", from, to);
+    Ok(sql)
+}
+
 /// The samples a plan reads (the partial intervals and those above the
 /// watermark) as parts, numbers only (for `stats_cells.rs`): per sample
 /// the period number, meter id, resource row id, count (1), sum, mean,

@@ -344,28 +344,39 @@ fn rollup_statistics_equal_the_raw_computation() {
     }
 }
 
-/// The rollup pages hold the rollup rows, no more and no less: a page per
-/// meter, resource row and hour with rows, 72 bytes per row. (That their
-/// cells are the rows' own, the statistics compared above show.)
+/// The rollup pages hold the rollup rows of the hours before
+/// `pages_before`, no more and no less: a page per meter, resource row and
+/// such hour with rows, 72 bytes per row; and no page of a later hour.
+/// (That their cells are the rows' own, the statistics compared above
+/// show.)
 fn assert_pages_hold_the_rows(db: &Db, when: &str) {
     let hour = 3_600_000_000i64;
+    let sealed = query_int(db, "SELECT pages_before FROM storage_state");
     let page = format!("bucket - ((bucket % {hour}) + {hour}) % {hour}");
     let pages_of_rows = query_int(
         db,
         &format!(
             "SELECT count(*) FROM (SELECT DISTINCT meter_id, resource_pk, {page} \
-             FROM sample_rollups) t"
+             FROM sample_rollups WHERE bucket < {sealed}) t"
         ),
     );
     let pages = query_int(db, "SELECT count(*) FROM rollup_pages");
     assert_eq!(pages, pages_of_rows, "{} {when}: pages", db.label);
-    let rows = query_int(db, "SELECT count(*) FROM sample_rollups");
+    let later = query_int(
+        db,
+        &format!("SELECT count(*) FROM rollup_pages WHERE page >= {sealed}"),
+    );
+    assert_eq!(later, 0, "{} {when}: pages of open hours", db.label);
+    let rows = query_int(
+        db,
+        &format!("SELECT count(*) FROM sample_rollups WHERE bucket < {sealed}"),
+    );
     let bytes = query_int(
         db,
         "SELECT CAST(coalesce(sum(length(cells)), 0) AS BIGINT) FROM rollup_pages",
     );
     assert_eq!(bytes, 72 * rows, "{} {when}: page bytes", db.label);
-    assert!(rows > 0, "{} {when}: no rollups", db.label);
+    assert!(rows > 0, "{} {when}: no pages", db.label);
 }
 
 /// Runs `statement` on the test database directly.
@@ -609,6 +620,19 @@ fn statistics_read_the_rollups_where_they_can() {
             })
             .collect();
         assert_eq!(s.record_samples(&batch).unwrap(), 120);
+        // A sample of another meter three hours on: the two hours of
+        // cpu_util are over, and get their pages.
+        let later = sample(
+            "later",
+            "disk.bytes",
+            "r0",
+            Some("u"),
+            Some("p"),
+            &Timestamp(t0 + 4 * HOUR).to_string(),
+            1.0,
+            json!({}),
+        );
+        assert_eq!(s.record_samples(&[later]).unwrap(), 1);
         let range = |a: i64, b: i64| {
             Filter::eq("meter", "cpu_util")
                 .and(Filter::cmp("timestamp", Op::Ge, Timestamp(a)))
@@ -641,7 +665,12 @@ fn statistics_read_the_rollups_where_they_can() {
         assert!(before.iter().all(|&n| n == 120), "{}: {before:?}", db.label);
         s.refresh_rollups().unwrap();
         let rows = query_int(&db, "SELECT count(*) FROM sample_rollups");
-        assert_eq!(rows, 72, "{}: 24 cells, each with 3 resources", db.label);
+        assert_eq!(
+            rows,
+            72 + 1,
+            "{}: 24 cells, each with 3 resources, and disk.bytes's",
+            db.label
+        );
         let pages = query_int(&db, "SELECT count(*) FROM rollup_pages");
         assert_eq!(pages, 6, "{}: 2 hours, each with 3 resources", db.label);
         execute(&db, "UPDATE sample_rollups SET n = n + 1000");
