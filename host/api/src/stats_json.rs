@@ -4,8 +4,6 @@
 //! are left out, as WSME leaves out unset attributes; the durations are
 //! `null` when clamping leaves none.
 
-use std::io::Write as _;
-
 use nepho_storage::{Statistics, Timestamp};
 
 /// Appends `s` as a JSON object to `out`.
@@ -21,14 +19,14 @@ pub(crate) fn write_statistics(s: &Statistics, out: &mut Vec<u8>) {
         out.extend_from_slice(b",\"count\":");
         json(out, &count);
     }
-    for (name, value) in [
-        ("min", s.min()),
-        ("max", s.max()),
-        ("avg", s.avg()),
-        ("sum", s.sum()),
+    for (key, value) in [
+        (&b",\"min\":"[..], s.min()),
+        (b",\"max\":", s.max()),
+        (b",\"avg\":", s.avg()),
+        (b",\"sum\":", s.sum()),
     ] {
         if let Some(v) = value {
-            let _ = write!(out, ",\"{name}\":");
+            out.extend_from_slice(key);
             json(out, &v);
         }
     }
@@ -42,7 +40,9 @@ pub(crate) fn write_statistics(s: &Statistics, out: &mut Vec<u8>) {
     time(out, s.duration_start());
     out.extend_from_slice(b",\"duration_end\":");
     time(out, s.duration_end());
-    let _ = write!(out, ",\"period\":{},\"period_start\":", s.period);
+    out.extend_from_slice(b",\"period\":");
+    json(out, &s.period);
+    out.extend_from_slice(b",\"period_start\":");
     time(out, Some(s.period_start));
     out.extend_from_slice(b",\"period_end\":");
     time(out, Some(s.period_end));
@@ -60,7 +60,9 @@ fn time(out: &mut Vec<u8>, t: Option<Timestamp>) {
     match t {
         // Digits, `-`, `:`, `.` and `T`: nothing to escape.
         Some(t) => {
-            let _ = write!(out, "\"{t}\"");
+            out.push(b'"');
+            t.write_isoformat(out);
+            out.push(b'"');
         }
         None => out.extend_from_slice(b"null"),
     }
