@@ -40,6 +40,7 @@ mod stats;
 mod stats_cells;
 mod stats_merge;
 mod stats_out;
+mod stats_slots;
 mod stats_sql;
 mod sync;
 mod time;
