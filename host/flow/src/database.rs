@@ -40,8 +40,8 @@ impl Database {
 
     /// Stores a batch of samples.
     pub(crate) fn samples(&self, batch: &SampleBatch) -> Result<(), String> {
-        let samples = stored_samples(batch);
-        self.retrying(|storage| storage.record_samples(&samples).map(drop))
+        let mut samples = stored_samples(batch);
+        self.retrying(|storage| store_samples(storage, &mut samples))
     }
 
     /// Stores a batch of events.
@@ -52,7 +52,7 @@ impl Database {
 
     fn retrying(
         &self,
-        write: impl Fn(&BlockingStorage) -> nepho_storage::Result<()>,
+        mut write: impl FnMut(&BlockingStorage) -> nepho_storage::Result<()>,
     ) -> Result<(), String> {
         let mut pause = FIRST_PAUSE;
         for attempt in 1..=ATTEMPTS {
@@ -69,6 +69,39 @@ impl Database {
             }
         }
         Err("database write failed".to_owned())
+    }
+}
+
+/// Stores `samples` in one transaction. A sample whose metadata text the
+/// storage refuses (not a JSON object, or holding a NUL character: a
+/// component wrote it so) is stored with empty metadata instead, and a
+/// warning names it, rather than failing the whole batch.
+fn store_samples(
+    storage: &BlockingStorage,
+    samples: &mut [StoredSample],
+) -> nepho_storage::Result<()> {
+    loop {
+        match storage.record_samples(samples) {
+            Err(nepho_storage::Error::InvalidRecord {
+                index,
+                field,
+                reason,
+            }) if field == "resource_metadata"
+                && samples
+                    .get(index)
+                    .is_some_and(|s| s.resource_metadata != ResourceMetadata::default()) =>
+            {
+                let s = &mut samples[index];
+                tracing::warn!(
+                    "Sample {} of {} on {}: resource_metadata {reason}; stored with empty metadata",
+                    s.message_id,
+                    s.name,
+                    s.resource_id
+                );
+                s.resource_metadata = ResourceMetadata::default();
+            }
+            other => return other.map(drop),
+        }
     }
 }
 
@@ -135,4 +168,61 @@ fn stored_events(batch: &EventBatch) -> Vec<StoredEvent> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(id: &str, metadata: &str) -> StoredSample {
+        StoredSample {
+            name: "cpu".into(),
+            sample_type: "gauge".into(),
+            unit: "%".into(),
+            volume: 1.0,
+            user_id: None,
+            project_id: None,
+            resource_id: format!("vm-{id}"),
+            timestamp: "2026-12-01T00:00:00".into(),
+            resource_metadata: ResourceMetadata::from_json_text(metadata),
+            source: "openstack".into(),
+            message_id: id.into(),
+            message_signature: None,
+            recorded_at: None,
+            monotonic_time: None,
+        }
+    }
+
+    #[test]
+    fn a_sample_with_unusable_metadata_is_stored_without_it_and_the_rest_as_they_are() {
+        let storage = BlockingStorage::open("sqlite::memory:").unwrap();
+        let mut samples = vec![
+            sample("a", r#"{"flavor": "m1.tiny"}"#),
+            sample("b", r#"{"flavor": "#),
+            sample("c", "[1, 2]"),
+            sample("d", r#"{"x": "a\u0000b"}"#),
+            sample("e", r#"{"flavor": "m1.small"}"#),
+        ];
+        store_samples(&storage, &mut samples).unwrap();
+        let stored = storage
+            .samples(&nepho_storage::Filter::all(), None)
+            .unwrap();
+        assert_eq!(stored.len(), 5);
+        let metadata = |id: &str| {
+            stored
+                .iter()
+                .find(|s| s.message_id == id)
+                .map(|s| s.resource_metadata.clone())
+                .unwrap()
+        };
+        assert_eq!(metadata("a"), serde_json::json!({"flavor": "m1.tiny"}));
+        assert_eq!(metadata("e"), serde_json::json!({"flavor": "m1.small"}));
+        for id in ["b", "c", "d"] {
+            assert_eq!(metadata(id), serde_json::json!({}), "{id}");
+        }
+        // Other refusals still fail the batch.
+        let mut bad = vec![sample("f", "{}")];
+        bad[0].volume = f64::NAN;
+        assert!(store_samples(&storage, &mut bad).is_err());
+    }
 }
