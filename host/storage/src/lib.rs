@@ -15,6 +15,7 @@
 //! - Queries take a [`Filter`], compiled to parameterised SQL (values are
 //!   always bound, never spliced into the SQL text).
 
+mod acc;
 mod analyze;
 mod bulk;
 mod compile;

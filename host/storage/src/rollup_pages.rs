@@ -18,6 +18,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::acc::Acc;
 use crate::bulk::{Columns, in_list_int};
 use crate::db::{Arg, Dialect, Numbers, Sql, Tx};
 use crate::error::{Error, Result};
@@ -39,28 +40,23 @@ pub(crate) fn page_floor(ts: i64) -> i64 {
 /// One rollup row: a cell of one meter and resource row.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Cell {
+    /// The cell's start.
     pub bucket: i64,
-    pub n: i64,
-    pub total: f64,
-    pub mean: f64,
-    pub m2: f64,
-    pub min: f64,
-    pub max: f64,
-    pub first: i64,
-    pub last: i64,
+    /// Its samples' aggregates.
+    pub acc: Acc,
 }
 
 /// Cells (in time order) as a page value.
 pub(crate) fn encode(cells: &[Cell]) -> Vec<u8> {
     let mut out = Vec::with_capacity(cells.len() * CELL_BYTES);
-    for c in cells {
-        for v in [c.bucket, c.n] {
+    for Cell { bucket, acc: a } in cells {
+        for v in [*bucket, a.n] {
             out.extend_from_slice(&v.to_be_bytes());
         }
-        for v in [c.total, c.mean, c.m2, c.min, c.max] {
+        for v in [a.total, a.mean, a.m2, a.min, a.max] {
             out.extend_from_slice(&v.to_be_bytes());
         }
-        for v in [c.first, c.last] {
+        for v in [a.first, a.last] {
             out.extend_from_slice(&v.to_be_bytes());
         }
     }
@@ -83,14 +79,16 @@ pub(crate) fn decode(page: &[u8], mut each: impl FnMut(Cell)) -> Result<()> {
         };
         each(Cell {
             bucket: i64::from_be_bytes(word(0)),
-            n: i64::from_be_bytes(word(1)),
-            total: f64::from_be_bytes(word(2)),
-            mean: f64::from_be_bytes(word(3)),
-            m2: f64::from_be_bytes(word(4)),
-            min: f64::from_be_bytes(word(5)),
-            max: f64::from_be_bytes(word(6)),
-            first: i64::from_be_bytes(word(7)),
-            last: i64::from_be_bytes(word(8)),
+            acc: Acc {
+                n: i64::from_be_bytes(word(1)),
+                total: f64::from_be_bytes(word(2)),
+                mean: f64::from_be_bytes(word(3)),
+                m2: f64::from_be_bytes(word(4)),
+                min: f64::from_be_bytes(word(5)),
+                max: f64::from_be_bytes(word(6)),
+                first: i64::from_be_bytes(word(7)),
+                last: i64::from_be_bytes(word(8)),
+            },
         });
     }
     Ok(())
@@ -278,14 +276,7 @@ async fn write(tx: &mut Tx, from: i64, to: i64, rows: Sql) -> Result<()> {
 fn cell(row: &dyn Numbers, at: usize) -> Result<Cell> {
     Ok(Cell {
         bucket: row.int(at)?,
-        n: row.int(at + 1)?,
-        total: row.float(at + 2)?,
-        mean: row.float(at + 3)?,
-        m2: row.float(at + 4)?,
-        min: row.float(at + 5)?,
-        max: row.float(at + 6)?,
-        first: row.int(at + 7)?,
-        last: row.int(at + 8)?,
+        acc: Acc::from_row(row, at + 1)?,
     })
 }
 
@@ -298,25 +289,29 @@ mod tests {
         let cells = [
             Cell {
                 bucket: -PAGE_US,
-                n: 3,
-                total: 0.1 + 0.2,
-                mean: 0.1,
-                m2: f64::MIN_POSITIVE,
-                min: -0.0,
-                max: f64::MAX,
-                first: -PAGE_US,
-                last: -PAGE_US + 7,
+                acc: Acc {
+                    n: 3,
+                    total: 0.1 + 0.2,
+                    mean: 0.1,
+                    m2: f64::MIN_POSITIVE,
+                    min: -0.0,
+                    max: f64::MAX,
+                    first: -PAGE_US,
+                    last: -PAGE_US + 7,
+                },
             },
             Cell {
                 bucket: -PAGE_US + CELL_US,
-                n: i64::MAX,
-                total: 1e300,
-                mean: -2.5,
-                m2: 0.0,
-                min: f64::MIN,
-                max: 4.0,
-                first: i64::MIN,
-                last: i64::MAX,
+                acc: Acc {
+                    n: i64::MAX,
+                    total: 1e300,
+                    mean: -2.5,
+                    m2: 0.0,
+                    min: f64::MIN,
+                    max: 4.0,
+                    first: i64::MIN,
+                    last: i64::MAX,
+                },
             },
         ];
         let page = encode(&cells);
@@ -324,8 +319,9 @@ mod tests {
         let mut back = Vec::new();
         decode(&page, |c| back.push(c)).unwrap();
         assert_eq!(back.len(), 2);
-        for (a, b) in back.iter().zip(&cells) {
-            assert_eq!(a.bucket, b.bucket);
+        for (c, d) in back.iter().zip(&cells) {
+            assert_eq!(c.bucket, d.bucket);
+            let (a, b) = (c.acc, d.acc);
             assert_eq!(a.n, b.n);
             assert_eq!((a.first, a.last), (b.first, b.last));
             for (x, y) in [
@@ -344,14 +340,16 @@ mod tests {
     fn a_torn_page_is_an_error_naming_its_length() {
         let page = encode(&[Cell {
             bucket: 0,
-            n: 1,
-            total: 1.0,
-            mean: 1.0,
-            m2: 0.0,
-            min: 1.0,
-            max: 1.0,
-            first: 0,
-            last: 0,
+            acc: Acc {
+                n: 1,
+                total: 1.0,
+                mean: 1.0,
+                m2: 0.0,
+                min: 1.0,
+                max: 1.0,
+                first: 0,
+                last: 0,
+            },
         }]);
         let err = decode(&page[..CELL_BYTES - 1], |_| {}).unwrap_err();
         assert!(err.to_string().contains("71 bytes"), "{err}");

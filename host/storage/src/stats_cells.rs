@@ -20,13 +20,14 @@
 use std::future::Future;
 use std::sync::Arc;
 
+use crate::acc::Acc;
 use crate::db::Tx;
 use crate::error::Result;
 use crate::model::Statistics;
 use crate::rollup_pages::{self, PAGE_US, page_floor};
 use crate::rollup_plan::Plan;
 use crate::stats::{Groupby, Totals};
-use crate::stats_merge::{Acc, Merge};
+use crate::stats_merge::Merge;
 use crate::stats_out::RowSink;
 use crate::stats_slots::Sources;
 use crate::stats_sql::{Group, Query};
@@ -72,17 +73,7 @@ where
     let mut samples = Vec::new();
     tx.for_each_row(&sql, |row| {
         let source = sources.of(row.int(1)?, row.int(2)?);
-        let part = Acc {
-            n: row.int(3)?,
-            total: row.float(4)?,
-            mean: row.float(5)?,
-            m2: row.float(6)?,
-            min: row.float(7)?,
-            max: row.float(8)?,
-            first: row.int(9)?,
-            last: row.int(10)?,
-        };
-        samples.push((row.int(0)?, source, part));
+        samples.push((row.int(0)?, source, Acc::from_row(row, 3)?));
         Ok(())
     })
     .await?;
@@ -211,21 +202,11 @@ async fn read_cells(
                 if c.bucket < cells_from || c.bucket >= cells_to {
                     return;
                 }
-                let part = Acc {
-                    n: c.n,
-                    total: c.total,
-                    mean: c.mean,
-                    m2: c.m2,
-                    min: c.min,
-                    max: c.max,
-                    first: c.first,
-                    last: c.last,
-                };
                 let period = period_of(c.bucket);
                 match &mut run {
-                    Some((p, acc)) if *p == period => acc.add(&part),
+                    Some((p, acc)) if *p == period => acc.add(&c.acc),
                     _ => {
-                        if let Some((p, acc)) = run.replace((period, part)) {
+                        if let Some((p, acc)) = run.replace((period, c.acc)) {
                             merge.add(p, source, &acc);
                         }
                     }
@@ -244,17 +225,7 @@ async fn read_cells(
         tx.for_each_row(&sql, |row| {
             let source = sources.of(row.int(0)?, row.int(1)?);
             read += 1;
-            let part = Acc {
-                n: row.int(3)?,
-                total: row.float(4)?,
-                mean: row.float(5)?,
-                m2: row.float(6)?,
-                min: row.float(7)?,
-                max: row.float(8)?,
-                first: row.int(9)?,
-                last: row.int(10)?,
-            };
-            merge.add(period_of(row.int(2)?), source, &part);
+            merge.add(period_of(row.int(2)?), source, &Acc::from_row(row, 3)?);
             Ok(())
         })
         .await?;
