@@ -32,6 +32,8 @@ pub(crate) struct Merge {
     open: VecDeque<Vec<(u32, Acc)>>,
     /// Emptied part lists, for the next periods.
     spare: Vec<Vec<(u32, Acc)>>,
+    /// One more than the highest source number added.
+    sources: usize,
     /// Sample parts `(period, source, part)` in period order, and how many
     /// have been merged.
     samples: Vec<(i64, u32, Acc)>,
@@ -65,9 +67,10 @@ impl Merge {
             let list = self.spare.pop().unwrap_or_default();
             self.open.push_back(list);
         }
+        self.sources = self.sources.max(source as usize + 1);
         let list = &mut self.open[at];
         list.push((source, *part));
-        if list.len() > COMPACT_AT && list.len() > 2 * self.slot_of.len() {
+        if list.len() > COMPACT_AT && list.len() > 2 * self.sources {
             compact(list);
         }
     }
@@ -276,6 +279,34 @@ mod tests {
         m.add(1, 500, &part_of(&[1.0], 0));
         let err = m.emit_next(None, &mut |_, _, _| Ok(())).unwrap_err();
         assert!(err.to_string().contains("source 500"), "{err}");
+    }
+
+    #[test]
+    fn many_sources_met_before_their_slots_are_known_are_not_compacted_each_time() {
+        // 10,000 sources, a part each, twice over, before any slot is
+        // assigned (as a read adds parts before it looks the slots up):
+        // the list compacts when it holds twice the sources, not at every
+        // part past the threshold.
+        let mut m = Merge::default();
+        let sources = 10_000u32;
+        for round in 0..2 {
+            for s in 0..sources {
+                m.add(0, s, &part_of(&[f64::from(s + round)], 0));
+            }
+        }
+        assert_eq!(m.open[0].len(), 2 * sources as usize, "not compacted yet");
+        m.add(0, 0, &part_of(&[1.0], 0));
+        assert_eq!(m.open[0].len(), sources as usize, "compacted by source");
+        for s in 0..sources {
+            m.assign(s, s);
+        }
+        m.set_ranks((0..sources).collect());
+        let out = drain(&mut m, None);
+        assert_eq!(out.len(), sources as usize);
+        assert_eq!(
+            out.iter().map(|o| o.2.n).sum::<i64>(),
+            2 * i64::from(sources) + 1
+        );
     }
 
     #[test]
