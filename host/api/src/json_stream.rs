@@ -23,6 +23,11 @@ use crate::error::ApiError;
 /// Chunks waiting for the client, at most.
 const CHUNKS_IN_FLIGHT: usize = 4;
 
+/// How long a chunk waits for the client to take the one before it: the
+/// producer may hold a database transaction (and a pooled connection)
+/// meanwhile, so a client that stops reading ends the answer.
+const CLIENT_PATIENCE: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Where a producing task sends the list's items: each chunk holds whole
 /// items, JSON text, each one preceded by `,` but the first.
 pub(crate) struct ListWriter {
@@ -39,7 +44,8 @@ impl ListWriter {
     }
 
     /// A future sending `chunk` (items written by [`ListWriter::item`]);
-    /// it fails when the client has gone.
+    /// it fails when the client has gone or has not read for
+    /// [`CLIENT_PATIENCE`].
     pub(crate) fn send(
         &self,
         chunk: Vec<u8>,
@@ -49,17 +55,46 @@ impl ListWriter {
             if chunk.is_empty() {
                 return Ok(());
             }
-            sender
-                .send(Bytes::from(chunk))
-                .await
-                .map_err(|_| ClientGone)
+            match tokio::time::timeout(CLIENT_PATIENCE, sender.send(Bytes::from(chunk))).await {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(_)) => Err(ClientGone::Closed),
+                Err(_) => Err(ClientGone::NotReading),
+            }
         }
     }
 }
 
-/// The client closed the connection before the answer was complete.
-#[derive(Debug)]
-pub(crate) struct ClientGone;
+/// Why an answer was not taken to its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ClientGone {
+    /// The client closed the connection.
+    Closed,
+    /// The client read nothing for [`CLIENT_PATIENCE`].
+    NotReading,
+}
+
+impl std::fmt::Display for ClientGone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClientGone::Closed => f.write_str("the client closed the connection"),
+            ClientGone::NotReading => write!(
+                f,
+                "the client read nothing for {} s",
+                CLIENT_PATIENCE.as_secs()
+            ),
+        }
+    }
+}
+
+/// The producing task, stopped when the answer is dropped (a client that
+/// leaves mid-answer stops the query at once, not at its next chunk).
+struct Producer<E>(JoinHandle<Result<(), E>>);
+
+impl<E> Drop for Producer<E> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
 
 /// Runs `produce` in a task of its own, with a writer for the list's
 /// items, and answers with the list as it comes.
@@ -71,13 +106,13 @@ where
     Fut: Future<Output = Result<(), E>> + Send + 'static,
 {
     let (sender, mut receiver) = mpsc::channel(CHUNKS_IN_FLIGHT);
-    let task = tokio::spawn(produce(ListWriter {
+    let mut task = Producer(tokio::spawn(produce(ListWriter {
         sender,
         started: false,
-    }));
+    })));
     let Some(first) = receiver.recv().await else {
         // Done without an item: an empty list, or the error it ended with.
-        return match task.await {
+        return match (&mut task.0).await {
             Ok(Ok(())) => Ok(json_response(Body::from("[]"))),
             Ok(Err(e)) => Err(e.into()),
             Err(e) => Err(ApiError::internal(format!("The answer failed: {e}"))),
@@ -98,10 +133,8 @@ where
 }
 
 /// The list's closing bracket, or the error that cut it short.
-async fn end_of_list<E: std::fmt::Display>(
-    task: JoinHandle<Result<(), E>>,
-) -> Result<Bytes, std::io::Error> {
-    let failure = match task.await {
+async fn end_of_list<E: std::fmt::Display>(mut task: Producer<E>) -> Result<Bytes, std::io::Error> {
+    let failure = match (&mut task.0).await {
         Ok(Ok(())) => return Ok(Bytes::from_static(b"]")),
         Ok(Err(e)) => e.to_string(),
         Err(e) => e.to_string(),
@@ -158,6 +191,73 @@ mod tests {
         );
         let (status, body) = answer(&[], Ok(())).unwrap();
         assert_eq!((status, body.unwrap()), (StatusCode::OK, "[]".into()));
+    }
+
+    /// Sets its flag when dropped.
+    struct Dropped(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+    impl Drop for Dropped {
+        fn drop(&mut self) {
+            self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_client_that_leaves_stops_the_producer_at_once() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let stopped = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stopped.clone();
+        rt.block_on(async move {
+            let response = json_list_stream(|mut list: ListWriter| async move {
+                let _guard = Dropped(flag);
+                let mut chunk = Vec::new();
+                list.item(&mut chunk, |out| out.push(b'1'));
+                let _ = list.send(chunk).await;
+                // A long stretch of the query before the next chunk.
+                tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+                Ok::<(), ApiError>(())
+            })
+            .await
+            .unwrap();
+            drop(response);
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        });
+        assert!(stopped.load(std::sync::atomic::Ordering::SeqCst));
+    }
+
+    #[test]
+    fn a_client_that_stops_reading_ends_the_answer() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let record = seen.clone();
+        rt.block_on(async move {
+            let response = json_list_stream(|mut list: ListWriter| async move {
+                for _ in 0..20 {
+                    let mut chunk = Vec::new();
+                    list.item(&mut chunk, |out| out.push(b'1'));
+                    if let Err(gone) = list.send(chunk).await {
+                        *record.lock().unwrap() = Some(gone);
+                        return Err(ApiError::internal(gone.to_string()));
+                    }
+                }
+                Ok(())
+            })
+            .await
+            .unwrap();
+            // The answer is held, its body never read: after the
+            // patience, the producer gives up.
+            tokio::time::sleep(CLIENT_PATIENCE * 2).await;
+            drop(response);
+        });
+        assert_eq!(*seen.lock().unwrap(), Some(ClientGone::NotReading));
     }
 
     #[test]

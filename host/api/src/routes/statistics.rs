@@ -25,6 +25,9 @@ const GROUPBY: [&str; 5] = [
     "resource_metadata.instance_type",
 ];
 
+/// Rows per chunk of the answer sent.
+const CHUNK_ROWS: usize = 4096;
+
 /// The selectable aggregates.
 const AGGREGATES: [&str; 7] = ["max", "min", "sum", "avg", "count", "stddev", "cardinality"];
 
@@ -125,15 +128,25 @@ pub(crate) async fn get(
         let (start, end) = (query.start, query.end);
         storage
             .statistics_each(&query.filter, period, &groupby, &aggregates, |rows| {
-                let mut chunk = Vec::with_capacity(rows.len() * 360);
-                for mut row in rows {
+                // A batch holds a period's rows at least (all of them
+                // without a period): sent in chunks of at most CHUNK_ROWS.
+                let mut sent = Vec::new();
+                let mut chunk = Vec::new();
+                for (i, mut row) in rows.into_iter().enumerate() {
+                    if i > 0 && i % CHUNK_ROWS == 0 {
+                        sent.push(list.send(std::mem::take(&mut chunk)));
+                    }
                     row.clamp(start, end);
                     list.item(&mut chunk, |out| write_statistics(&row, out));
                 }
-                let sent = list.send(chunk);
+                sent.push(list.send(chunk));
                 async move {
-                    sent.await
-                        .map_err(|_| nepho_storage::Error::Stopped("the client went away".into()))
+                    for chunk in sent {
+                        chunk
+                            .await
+                            .map_err(|gone| nepho_storage::Error::Stopped(gone.to_string()))?;
+                    }
+                    Ok(())
                 }
             })
             .await
