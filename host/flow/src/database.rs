@@ -74,8 +74,10 @@ impl Database {
 
 /// Stores `samples` in one transaction. A sample whose metadata text the
 /// storage refuses (not a JSON object, or holding a NUL character: a
-/// component wrote it so) is stored with empty metadata instead, and a
-/// warning names it, rather than failing the whole batch.
+/// component wrote it so) is stored with empty metadata instead, as are
+/// the samples with the same text, and a warning names it, rather than
+/// failing the whole batch. Each refusal replaces a text of the batch, so
+/// this ends.
 fn store_samples(
     storage: &BlockingStorage,
     samples: &mut [StoredSample],
@@ -91,14 +93,25 @@ fn store_samples(
                     .get(index)
                     .is_some_and(|s| s.resource_metadata != ResourceMetadata::default()) =>
             {
-                let s = &mut samples[index];
+                // The same text is refused the same way wherever it is.
+                let refused = samples[index].resource_metadata.clone();
+                let mut replaced = 0;
+                for s in samples
+                    .iter_mut()
+                    .filter(|s| s.resource_metadata == refused)
+                {
+                    s.resource_metadata = ResourceMetadata::default();
+                    replaced += 1;
+                }
+                let s = &samples[index];
                 tracing::warn!(
-                    "Sample {} of {} on {}: resource_metadata {reason}; stored with empty metadata",
+                    "Sample {} of {} on {}: resource_metadata {reason}; stored with empty metadata \
+                     (with {} other sample(s) of the batch holding the same text)",
                     s.message_id,
                     s.name,
-                    s.resource_id
+                    s.resource_id,
+                    replaced - 1
                 );
-                s.resource_metadata = ResourceMetadata::default();
             }
             other => return other.map(drop),
         }
@@ -202,12 +215,13 @@ mod tests {
             sample("c", "[1, 2]"),
             sample("d", r#"{"x": "a\u0000b"}"#),
             sample("e", r#"{"flavor": "m1.small"}"#),
+            sample("f", r#"{"flavor": "#),
         ];
         store_samples(&storage, &mut samples).unwrap();
         let stored = storage
             .samples(&nepho_storage::Filter::all(), None)
             .unwrap();
-        assert_eq!(stored.len(), 5);
+        assert_eq!(stored.len(), 6);
         let metadata = |id: &str| {
             stored
                 .iter()
@@ -217,11 +231,11 @@ mod tests {
         };
         assert_eq!(metadata("a"), serde_json::json!({"flavor": "m1.tiny"}));
         assert_eq!(metadata("e"), serde_json::json!({"flavor": "m1.small"}));
-        for id in ["b", "c", "d"] {
+        for id in ["b", "c", "d", "f"] {
             assert_eq!(metadata(id), serde_json::json!({}), "{id}");
         }
         // Other refusals still fail the batch.
-        let mut bad = vec![sample("f", "{}")];
+        let mut bad = vec![sample("g", "{}")];
         bad[0].volume = f64::NAN;
         assert!(store_samples(&storage, &mut bad).is_err());
     }
