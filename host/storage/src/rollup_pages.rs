@@ -117,9 +117,10 @@ impl Touched {
 /// After a rollup step changed the rows `touched` (in `tx`, holding the
 /// maintenance lock): makes again the pages of the hours with pages that
 /// it changed (samples that came late), then writes the pages of the hours
-/// now over and moves `pages_before` past them. An hour is over when
-/// cells two hours later have been rolled up (an hour for stragglers),
-/// and it is not after the current one.
+/// now over and moves `pages_before` past them. An hour is over once the
+/// hour after it has ended too (an hour for stragglers): by the latest
+/// cell rolled up, and by the clock (a cell dated in the future seals
+/// nothing ahead of it).
 pub(crate) async fn after_step(tx: &mut Tx, touched: &Touched) -> Result<()> {
     let sealed = locks::pages_before(tx).await?;
     for (&(meter, page), resources) in &touched.pages {

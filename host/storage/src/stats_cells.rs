@@ -68,7 +68,8 @@ where
     let sealed = crate::locks::pages_before(tx).await?;
     let mut sources = Sources::new(q, fields)?;
     let mut merge = Merge::default();
-    // The samples first: few (those not rolled up yet, and the ends).
+    // The samples first: those not rolled up yet (normally up to a
+    // rollup step's worth) and those of the range's cut ends.
     let sql = crate::stats_sql::parts_from_samples(d, q, plan, watermark)?;
     let mut samples = Vec::new();
     tx.for_each_row(&sql, |row| {
