@@ -169,6 +169,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "sealed pages",
         include_str!("../migrations/sqlite/0004_sealed_pages.sql"),
     ),
+    (
+        5,
+        "pages in key order",
+        include_str!("../migrations/sqlite/0005_pages_in_key_order.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -253,5 +258,54 @@ mod tests {
         assert!(parse("mysql://x/y").is_err());
         assert!(parse("sqlite:/x.db").is_err());
         assert!(parse("nonsense").is_err());
+    }
+
+    /// A database made before migration 5 keeps its rollup pages, now in a
+    /// WITHOUT ROWID table.
+    #[test]
+    fn sqlite_pages_move_to_key_order_with_their_rows() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            // One connection: an in-memory database is its connection's own.
+            let pool = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect("sqlite::memory:")
+                .await
+                .unwrap();
+            migrator(&SQLITE[..4]).run(&pool).await.unwrap();
+            for (page, cells) in [(7_200_000_000_i64, vec![1_u8; 72]), (3_600_000_000, vec![2; 144])] {
+                sqlx::query(
+                    "INSERT INTO rollup_pages (meter_id, page, resource_pk, cells) VALUES (1, ?, 5, ?)",
+                )
+                .bind(page)
+                .bind(cells)
+                .execute(&pool)
+                .await
+                .unwrap();
+            }
+            migrator(SQLITE).run(&pool).await.unwrap();
+            let definition: String =
+                sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = 'rollup_pages'")
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+            assert!(definition.ends_with("WITHOUT ROWID"), "{definition}");
+            let rows: Vec<(i64, i64, i64, Vec<u8>)> = sqlx::query_as(
+                "SELECT meter_id, page, resource_pk, cells FROM rollup_pages",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+            assert_eq!(
+                rows,
+                [
+                    (1, 3_600_000_000, 5, vec![2; 144]),
+                    (1, 7_200_000_000, 5, vec![1; 72])
+                ]
+            );
+        });
     }
 }
