@@ -150,13 +150,19 @@ async fn step(pool: &Pool, max_ids: i64) -> Result<(bool, i64)> {
         .push(" AND id <= ")
         .bind(Arg::Int(upto));
     let touched = aggregate(&mut tx, condition).await?;
-    rollup_pages::after_step(&mut tx, &touched).await?;
+    let sealed = rollup_pages::after_step(&mut tx, &touched).await?;
     let mut sql = Sql::new(d);
     sql.push("UPDATE storage_state SET watermark = ")
         .bind(Arg::Int(upto))
         .push(" WHERE id = 1");
     tx.execute(&sql).await?;
     tx.commit().await?;
+    if let Some((from, to)) = sealed {
+        // The step is done; this only saves the first reader work.
+        if let Err(e) = rollup_pages::mark_committed(pool, from, to).await {
+            tracing::debug!("reading the new rollup pages once failed: {e}");
+        }
+    }
     Ok((upto >= high, upto))
 }
 

@@ -767,6 +767,52 @@ fn cpu_batch(b: usize) -> Vec<StoredSample> {
         .collect()
 }
 
+/// On PostgreSQL the step that writes an hour's pages reads them once
+/// after its commit, so their rows are marked committed (hint bits) before
+/// any statistics query reads them (a query would otherwise dirty every
+/// page again).
+#[test]
+fn pages_are_marked_committed_by_the_step_that_wrote_them() {
+    for db in both("rollup_hint_bits") {
+        if db.label != "postgres" {
+            continue;
+        }
+        let now = Timestamp::now().micros();
+        let start = now - now.rem_euclid(HOUR) - 4 * HOUR;
+        let samples: Vec<StoredSample> = (0..4 * 60 * 20)
+            .map(|i: i64| {
+                sample(
+                    &format!("hint-{i}"),
+                    "cpu",
+                    &format!("r{}", i % 20),
+                    None,
+                    None,
+                    &Timestamp(start + (i / 20) * MINUTE).to_string(),
+                    1.0,
+                    json!({"flavor": "m1.tiny"}),
+                )
+            })
+            .collect();
+        db.s().record_samples(&samples).unwrap();
+        db.s().refresh_rollups().unwrap();
+        // Before anything else reads the pages: their tuples as stored.
+        execute(&db, "CREATE EXTENSION IF NOT EXISTS pageinspect");
+        let tuple_masks = "FROM generate_series(0, pg_relation_size('rollup_pages') / 8192 - 1) AS b, \
+             LATERAL heap_page_items(get_raw_page('rollup_pages', CAST(b AS INTEGER))) AS t \
+             WHERE t.t_infomask IS NOT NULL";
+        let pages = query_int(&db, &format!("SELECT count(*) {tuple_masks}"));
+        // 20 resource rows, 2 hours over: an hour is over once the hour
+        // after it has ended too, and the latest samples are of the hour
+        // before this one.
+        assert_eq!(pages, 40, "page rows");
+        let unmarked = query_int(
+            &db,
+            &format!("SELECT count(*) {tuple_masks} AND t.t_infomask & 256 = 0"),
+        );
+        assert_eq!(unmarked, 0, "page rows not marked committed");
+    }
+}
+
 #[test]
 fn writes_keep_the_rollups_up_to_date() {
     // Without refresh_rollups: every 50,000 samples or so a write rolls up.
