@@ -1,5 +1,6 @@
 //! Request latency of the REST API over real HTTP, on SQLite and
-//! PostgreSQL: a sample list, statistics over 100,000 samples (period 300,
+//! PostgreSQL: sample lists (all meters, one meter, one meter of one
+//! resource), statistics over 100,000 samples (period 300,
 //! groupby resource_id), and posting 100 samples at a time (`direct=true`).
 //!
 //! `cargo bench -p nepho-api --bench requests` (PostgreSQL from
@@ -130,6 +131,9 @@ fn bench(label: &str, url: &str) {
     println!("{label} ({SAMPLES} samples, 100 resources):");
     time("GET /v2/samples?limit=100", 200, || {
         get("/v2/samples?limit=100");
+    });
+    time("GET /v2/meters/cpu_util?limit=100", 200, || {
+        get("/v2/meters/cpu_util?limit=100");
     });
     time(
         "GET /v2/meters/cpu_util?q.field=resource_id&q.value=vm-7&limit=100",
