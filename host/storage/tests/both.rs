@@ -361,6 +361,78 @@ fn meters_and_resources() {
 }
 
 #[test]
+fn a_meter_name_with_two_units_lists_the_samples_of_both() {
+    // On SQLite a name with one meter row is read through that row's id
+    // (read_samples.rs); one with two rows must still answer both.
+    for db in both("meter_two_units") {
+        let s = db.s();
+        let at = |id: &str, meter: &str, resource: &str, time: &str| {
+            sample(id, meter, resource, None, None, time, 1.0, json!({}))
+        };
+        let mut samples = vec![
+            at("a", "disk.usage", "vm-1", "2026-11-23T10:00:00"),
+            at("b", "disk.usage", "vm-1", "2026-11-23T10:01:00"),
+            at("c", "disk.usage", "vm-2", "2026-11-23T10:02:00"),
+            at("d", "cpu", "vm-1", "2026-11-23T10:03:00"),
+            at("e", "cpu", "vm-2", "2026-11-23T10:04:00"),
+        ];
+        samples[1].unit = "MB".into();
+        assert_eq!(s.record_samples(&samples).unwrap(), 5);
+        let ids = |f: &Filter, limit: u64| -> Vec<String> {
+            s.samples(f, Some(limit))
+                .unwrap()
+                .into_iter()
+                .map(|x| x.message_id)
+                .collect()
+        };
+        let label = db.label;
+        // Newest first, from both meter rows of the name.
+        assert_eq!(
+            ids(&Filter::eq("meter", "disk.usage"), 10),
+            ["c", "b", "a"],
+            "{label}"
+        );
+        assert_eq!(
+            ids(&Filter::eq("counter_name", "cpu"), 10),
+            ["e", "d"],
+            "{label}"
+        );
+        assert_eq!(ids(&Filter::eq("meter", "cpu"), 1), ["e"], "{label}");
+        let of_vm1 = Filter::And(vec![
+            Filter::eq("meter", "disk.usage"),
+            Filter::eq("resource_id", "vm-1"),
+        ]);
+        assert_eq!(ids(&of_vm1, 10), ["b", "a"], "{label}");
+        let cpu_of_either = Filter::And(vec![
+            Filter::eq("meter", "cpu"),
+            Filter::Or(vec![
+                Filter::eq("resource_id", "vm-9"),
+                Filter::eq("resource_id", "vm-1"),
+            ]),
+        ]);
+        assert_eq!(ids(&cpu_of_either, 10), ["d"], "{label}");
+        // Sample fields next to the one meter row.
+        let cpu_before_ten_four = Filter::And(vec![
+            Filter::eq("meter", "cpu"),
+            Filter::Cmp {
+                field: "timestamp".into(),
+                op: Op::Lt,
+                value: Value::Datetime(ts("2026-11-23T10:04:00")),
+            },
+        ]);
+        assert_eq!(ids(&cpu_before_ten_four, 10), ["d"], "{label}");
+        // A meter in an OR at the top does not restrict the answer to it.
+        let cpu_or_vm2 = Filter::Or(vec![
+            Filter::eq("meter", "cpu"),
+            Filter::eq("resource_id", "vm-2"),
+        ]);
+        assert_eq!(ids(&cpu_or_vm2, 10), ["e", "d", "c"], "{label}");
+        let unknown = Filter::eq("meter", "nothing");
+        assert!(ids(&unknown, 10).is_empty(), "{label}");
+    }
+}
+
+#[test]
 fn unknown_fields_are_errors_naming_the_field() {
     for db in both("unknown_fields") {
         let s = db.s();
