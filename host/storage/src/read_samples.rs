@@ -73,7 +73,6 @@ pub(crate) async fn samples(pool: &Pool, filter: &Filter, max: Option<u64>) -> R
     pool.fetch(&sql).await?.iter().map(sample_row).collect()
 }
 
-/// Distinct (meter, resource, project, user, source) combinations.
 /// Fields of the sample or its meter row: a condition on them leaves the
 /// meter's `(meter_id, ts)` index the best way to the latest samples (one
 /// on the resource row's fields does not: its own indexes are narrower).
@@ -129,6 +128,7 @@ async fn one_meter_id(pool: &Pool, filter: &Filter) -> Result<Option<i64>> {
     })
 }
 
+/// Distinct (meter, resource, project, user, source) combinations.
 pub(crate) async fn meters(pool: &Pool, filter: &Filter, max: Option<u64>) -> Result<Vec<Meter>> {
     let mut sql = Sql::new(pool.dialect());
     sql.push(
