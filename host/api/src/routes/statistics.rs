@@ -127,19 +127,20 @@ pub(crate) async fn get(
     json_list_stream(|mut list: ListWriter| async move {
         let (start, end) = (query.start, query.end);
         storage
-            .statistics_each(&query.filter, period, &groupby, &aggregates, |rows| {
+            .statistics_each(&query.filter, period, &groupby, &aggregates, |mut rows| {
                 // A batch holds a period's rows at least (all of them
                 // without a period): sent in chunks of at most CHUNK_ROWS.
-                let mut sent = Vec::new();
-                let mut chunk = Vec::new();
-                for (i, mut row) in rows.into_iter().enumerate() {
-                    if i > 0 && i % CHUNK_ROWS == 0 {
-                        sent.push(list.send(std::mem::take(&mut chunk)));
-                    }
-                    row.clamp(start, end);
-                    list.item(&mut chunk, |out| write_statistics(&row, out));
-                }
-                sent.push(list.send(chunk));
+                let sent: Vec<_> = rows
+                    .chunks_mut(CHUNK_ROWS)
+                    .map(|part| {
+                        let mut chunk = Vec::new();
+                        for row in part {
+                            row.clamp(start, end);
+                            list.item(&mut chunk, |out| write_statistics(row, out));
+                        }
+                        list.send(chunk)
+                    })
+                    .collect();
                 async move {
                     for chunk in sent {
                         chunk

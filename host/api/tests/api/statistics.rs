@@ -277,6 +277,40 @@ fn an_answer_of_many_batches_arrives_whole_and_in_order() {
 }
 
 #[test]
+fn an_answer_longer_than_a_chunk_in_one_batch_arrives_whole() {
+    // Without a period all 5,000 rows (one per resource) come in one
+    // batch, which the API sends in chunks of at most 4,096 rows.
+    for srv in servers("stats_chunks") {
+        let l = srv.label;
+        let records: Vec<nepho_storage::StoredSample> = (0..5000)
+            .map(|i| nepho_storage::StoredSample {
+                name: "cpu_util".into(),
+                sample_type: "gauge".into(),
+                unit: "%".into(),
+                volume: i as f64,
+                user_id: Some("u1".into()),
+                project_id: Some("admin-p".into()),
+                resource_id: format!("r{i:04}"),
+                timestamp: iso(60),
+                resource_metadata: Default::default(),
+                source: "openstack".into(),
+                message_id: format!("m{i}"),
+                message_signature: None,
+                recorded_at: None,
+                monotonic_time: None,
+            })
+            .collect();
+        srv.block_on(srv.storage.record_samples(&records)).unwrap();
+        let rows = get(&srv, "groupby=resource_id");
+        assert_eq!(rows.len(), 5000, "{l}");
+        let mut sums: Vec<f64> = rows.iter().map(|r| r["sum"].as_f64().unwrap()).collect();
+        sums.sort_by(f64::total_cmp);
+        let want: Vec<f64> = (0..5000).map(|i| i as f64).collect();
+        assert_eq!(sums, want, "{l}: every resource's row once");
+    }
+}
+
+#[test]
 fn bad_statistics_parameters_are_400s() {
     for srv in servers("stats_bad") {
         let l = srv.label;
