@@ -23,8 +23,19 @@ use crate::locks;
 const FIRST: i64 = 100_000;
 
 /// The tables analyzed, those whose statistics the statistics and sample
-/// queries are planned from.
-const TABLES: [&str; 4] = ["samples", "sample_rollups", "resources", "meters"];
+/// queries are planned from. Without statistics of `rollup_pages`
+/// PostgreSQL expects 50 pages where an hour's read finds 20,000, and
+/// joins each page to its resource row through the index, one probe per
+/// page instead of one hash of the resources (the full-shape statistics
+/// at 10 M samples: 0.81 / 0.69 / 0.58 s for three runs, 0.56 / 0.53 /
+/// 0.45 s with them).
+const TABLES: [&str; 5] = [
+    "samples",
+    "sample_rollups",
+    "rollup_pages",
+    "resources",
+    "meters",
+];
 
 /// Index entries SQLite's ANALYZE reads per index (`analysis_limit`):
 /// exact statistics up to a million samples, estimates past it (0.38 s at
