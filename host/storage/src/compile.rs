@@ -2,8 +2,10 @@
 //! expressions; every value is bound as a parameter. Unknown fields and
 //! values of the wrong type are errors naming the field.
 //!
-//! Sample queries see `samples s JOIN meters m JOIN resources r`; event
-//! queries see `events e JOIN event_types et`.
+//! Sample queries see `samples s JOIN meters m JOIN resources r` (those
+//! of statistics merged in the client leave `r` out when the filter does
+//! not read it, [`reads_resource_row`]); event queries see `events e JOIN
+//! event_types et`.
 
 use crate::db::{Arg, Sql};
 use crate::error::{Error, Result};
@@ -168,8 +170,10 @@ fn metadata_key(field: &str) -> Option<&str> {
         .or_else(|| field.strip_prefix("resource_metadata."))
 }
 
-fn sample_leaf(sql: &mut Sql, field: &str, op: Op, value: &Value) -> Result<()> {
-    let (col, kind) = match field {
+/// The column a sample query field names, and its kind (`None`: a
+/// metadata or unknown field).
+fn sample_column(field: &str) -> Option<(&'static str, Kind)> {
+    Some(match field {
         "meter" | "counter_name" | "name" => ("m.name", Kind::Text),
         "type" | "counter_type" => ("m.type", Kind::Text),
         "unit" | "counter_unit" => ("m.unit", Kind::Text),
@@ -181,16 +185,34 @@ fn sample_leaf(sql: &mut Sql, field: &str, op: Op, value: &Value) -> Result<()> 
         "message_id" => ("s.message_id", Kind::Text),
         "timestamp" => ("s.ts", Kind::Time),
         "recorded_at" => ("s.recorded_at", Kind::Time),
-        _ => {
-            let Some(key) = metadata_key(field).filter(|k| !k.is_empty()) else {
-                return Err(Error::query(
-                    field,
-                    "unknown field; valid: meter, type, unit, volume, user_id, project_id, \
-                     resource_id, source, message_id, timestamp, recorded_at, metadata.<key>",
-                ));
-            };
-            return metadata_leaf(sql, field, key, op, value);
-        }
+        _ => return None,
+    })
+}
+
+/// Whether the condition for `filter` over samples reads the resource row
+/// (`r`): a resource field, a metadata field, or an unknown field (whose
+/// error comes when the condition is compiled). Statistics that group in
+/// the client leave `resources` out of their joins when it does not.
+pub(crate) fn reads_resource_row(filter: &Filter) -> bool {
+    let names_resource =
+        |field: &str| sample_column(field).is_none_or(|(c, _)| c.starts_with("r."));
+    match filter {
+        Filter::And(parts) | Filter::Or(parts) => parts.iter().any(reads_resource_row),
+        Filter::Not(inner) => reads_resource_row(inner),
+        Filter::Cmp { field, .. } | Filter::In { field, .. } => names_resource(field),
+    }
+}
+
+fn sample_leaf(sql: &mut Sql, field: &str, op: Op, value: &Value) -> Result<()> {
+    let Some((col, kind)) = sample_column(field) else {
+        let Some(key) = metadata_key(field).filter(|k| !k.is_empty()) else {
+            return Err(Error::query(
+                field,
+                "unknown field; valid: meter, type, unit, volume, user_id, project_id, \
+                 resource_id, source, message_id, timestamp, recorded_at, metadata.<key>",
+            ));
+        };
+        return metadata_leaf(sql, field, key, op, value);
     };
     column(sql, field, col, kind, op, value)
 }
@@ -289,6 +311,24 @@ mod tests {
         assert!(!sql.text.contains("DROP"), "{}", sql.text);
         assert_eq!(sql.args.len(), 3);
         assert!(sql.text.contains("metadata_int"));
+    }
+
+    #[test]
+    fn only_resource_and_metadata_fields_read_the_resource_row() {
+        let meter_and_time = Filter::eq("meter", "cpu")
+            .and(Filter::eq("timestamp", "2026-12-07T00:00:00"))
+            .and(Filter::eq("volume", 1i64));
+        assert!(!reads_resource_row(&meter_and_time));
+        for field in [
+            "project_id",
+            "user",
+            "resource",
+            "source",
+            "metadata.flavor",
+        ] {
+            let f = Filter::eq("meter", "cpu").and(Filter::Not(Box::new(Filter::eq(field, "x"))));
+            assert!(reads_resource_row(&f), "{field}");
+        }
     }
 
     #[test]
