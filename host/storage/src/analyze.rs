@@ -24,11 +24,11 @@ const FIRST: i64 = 100_000;
 
 /// The tables analyzed, those whose statistics the statistics and sample
 /// queries are planned from. Without statistics of `rollup_pages`
-/// PostgreSQL expects 50 pages where an hour's read finds 20,000, and
-/// joins each page to its resource row through the index, one probe per
-/// page instead of one hash of the resources (the full-shape statistics
-/// at 10 M samples: 0.81 / 0.69 / 0.58 s for three runs, 0.56 / 0.53 /
-/// 0.45 s with them).
+/// PostgreSQL expects 50 pages where a read of 20 hours finds 20,000 and
+/// plans for that: then, when the pages were still joined to their
+/// resource rows, it probed the resources' index once per page instead of
+/// hashing the resources (the full-shape statistics at 10 M samples:
+/// 0.81 / 0.69 / 0.58 s for three runs, 0.56 / 0.53 / 0.45 s with them).
 const TABLES: [&str; 5] = [
     "samples",
     "sample_rollups",
