@@ -189,13 +189,26 @@ fn sample_column(field: &str) -> Option<(&'static str, Kind)> {
     })
 }
 
+/// Whether sample query field `field` names `column` (such as `m.name`,
+/// which `meter`, `counter_name` and `name` all name).
+pub(crate) fn sample_column_is(field: &str, column: &str) -> bool {
+    sample_column(field).is_some_and(|(c, _)| c == column)
+}
+
+/// The table alias (`s`, `m` or `r`) of the column a sample query field
+/// names (`None`: a metadata or unknown field).
+pub(crate) fn sample_field_alias(field: &str) -> Option<&'static str> {
+    sample_column(field)
+        .and_then(|(column, _)| column.split_once('.'))
+        .map(|(alias, _)| alias)
+}
+
 /// Whether the condition for `filter` over samples reads the resource row
 /// (`r`): a resource field, a metadata field, or an unknown field (whose
 /// error comes when the condition is compiled). Statistics that group in
 /// the client leave `resources` out of their joins when it does not.
 pub(crate) fn reads_resource_row(filter: &Filter) -> bool {
-    let names_resource =
-        |field: &str| sample_column(field).is_none_or(|(c, _)| c.starts_with("r."));
+    let names_resource = |field: &str| sample_field_alias(field).is_none_or(|a| a == "r");
     match filter {
         Filter::And(parts) | Filter::Or(parts) => parts.iter().any(reads_resource_row),
         Filter::Not(inner) => reads_resource_row(inner),

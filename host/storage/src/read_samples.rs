@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::compile::sample_condition;
+use crate::compile::{sample_column_is, sample_condition, sample_field_alias};
 use crate::db::{Arg, Dialect, Pool, Row, Sql};
 use crate::error::Result;
 use crate::model::{Meter, Resource, Sample};
@@ -73,26 +73,17 @@ pub(crate) async fn samples(pool: &Pool, filter: &Filter, max: Option<u64>) -> R
     pool.fetch(&sql).await?.iter().map(sample_row).collect()
 }
 
-/// Fields of the sample or its meter row: a condition on them leaves the
-/// meter's `(meter_id, ts)` index the best way to the latest samples (one
-/// on the resource row's fields does not: its own indexes are narrower).
-const SAMPLE_AND_METER_FIELDS: [&str; 11] = [
-    "meter",
-    "counter_name",
-    "name",
-    "type",
-    "counter_type",
-    "unit",
-    "counter_unit",
-    "volume",
-    "counter_volume",
-    "timestamp",
-    "recorded_at",
-];
+/// Whether `field` is the sample's or its meter row's, other than the
+/// message id: a condition on it leaves the meter's `(meter_id, ts)` index
+/// the best way to the latest samples (one on the message id or the
+/// resource row's fields does not: their own indexes are narrower).
+fn of_sample_or_meter(field: &str) -> bool {
+    field != "message_id" && sample_field_alias(field).is_some_and(|a| a != "r")
+}
 
 /// The meter row of a filter that names one meter (an equality on the
 /// meter's name, alone or in a top-level AND whose other parts compare
-/// only [`SAMPLE_AND_METER_FIELDS`]) when that name has exactly one row.
+/// only fields [`of_sample_or_meter`]) when that name has exactly one row.
 /// With the name alone SQLite cannot know that one meter row matches: it
 /// read the meter's samples and sorted them all (31.8 s for the latest
 /// 100 at 10 M samples, docs/performance.md).
@@ -102,15 +93,15 @@ async fn one_meter_id(pool: &Pool, filter: &Filter) -> Result<Option<i64>> {
             field,
             op: Op::Eq,
             value: Value::Text(name),
-        } if matches!(field.as_str(), "meter" | "counter_name" | "name") => Some(name.clone()),
+        } if sample_column_is(field, "m.name") => Some(name.clone()),
         _ => None,
     };
-    let of_sample_or_meter = |f: &Filter| match f {
-        Filter::Cmp { field, .. } => SAMPLE_AND_METER_FIELDS.contains(&field.as_str()),
-        _ => false,
-    };
+    let compares_sample_or_meter =
+        |f: &Filter| matches!(f, Filter::Cmp { field, .. } if of_sample_or_meter(field));
     let name = match filter {
-        Filter::And(parts) if parts.iter().all(of_sample_or_meter) => parts.iter().find_map(named),
+        Filter::And(parts) if parts.iter().all(compares_sample_or_meter) => {
+            parts.iter().find_map(named)
+        }
         Filter::And(_) => None,
         other => named(other),
     };

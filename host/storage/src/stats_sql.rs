@@ -354,6 +354,14 @@ pub(crate) fn span_from_rollups(d: Dialect, plan: &Plan, watermark: i64) -> Resu
     Ok(sql)
 }
 
+/// `JOIN resources r` on the `resource_pk` of `alias` when the plan's
+/// filter reads the resource row (see [`pages`]).
+fn join_resources_if_read(sql: &mut Sql, plan: &Plan, alias: &str) {
+    if reads_resource_row(&plan.residual) {
+        sql.push(&format!("JOIN resources r ON r.id = {alias}.resource_pk "));
+    }
+}
+
 /// The rollup pages starting in `[from, to)` (`None`: unbounded) of the
 /// meters and resource rows a plan reads (for `stats_cells.rs`): meter id,
 /// resource row id and the page. The caller keeps the cells from
@@ -371,9 +379,7 @@ pub(crate) fn pages(d: Dialect, plan: &Plan, from: Option<i64>, to: Option<i64>)
         "SELECT rp.meter_id, rp.resource_pk, rp.cells FROM rollup_pages rp \
          JOIN meters m ON m.id = rp.meter_id ",
     );
-    if reads_resource_row(&plan.residual) {
-        sql.push("JOIN resources r ON r.id = rp.resource_pk ");
-    }
+    join_resources_if_read(&mut sql, plan, "rp");
     sql.push("WHERE ");
     sample_condition(&mut sql, &plan.residual)?;
     time_range(&mut sql, "rp.page", from, to);
@@ -392,9 +398,7 @@ pub(crate) fn cells(d: Dialect, plan: &Plan, from: Option<i64>, to: Option<i64>)
          ru.vmin, ru.vmax, ru.first_ts, ru.last_ts FROM sample_rollups ru \
          JOIN meters m ON m.id = ru.meter_id ",
     );
-    if reads_resource_row(&plan.residual) {
-        sql.push("JOIN resources r ON r.id = ru.resource_pk ");
-    }
+    join_resources_if_read(&mut sql, plan, "ru");
     sql.push("WHERE ");
     sample_condition(&mut sql, &plan.residual)?;
     time_range(&mut sql, "ru.bucket", plan.cells_from, plan.cells_to);

@@ -226,6 +226,32 @@ fn durations_are_clamped_to_the_querys_own_bounds() {
     }
 }
 
+/// The `i`-th `cpu_util` sample of user u1 in project admin-p, stored
+/// directly (not through the API).
+fn cpu_util(
+    i: i64,
+    resource_id: String,
+    timestamp: String,
+    volume: f64,
+) -> nepho_storage::StoredSample {
+    nepho_storage::StoredSample {
+        name: "cpu_util".into(),
+        sample_type: "gauge".into(),
+        unit: "%".into(),
+        volume,
+        user_id: Some("u1".into()),
+        project_id: Some("admin-p".into()),
+        resource_id,
+        timestamp,
+        resource_metadata: Default::default(),
+        source: "openstack".into(),
+        message_id: format!("m{i}"),
+        message_signature: None,
+        recorded_at: None,
+        monotonic_time: None,
+    }
+}
+
 #[test]
 fn an_answer_of_many_batches_arrives_whole_and_in_order() {
     // 3 resources x 2,000 minutes at period 60: 6,000 rows, sent as the
@@ -233,21 +259,13 @@ fn an_answer_of_many_batches_arrives_whole_and_in_order() {
     for srv in servers("stats_stream") {
         let l = srv.label;
         let records: Vec<nepho_storage::StoredSample> = (0..6000)
-            .map(|i| nepho_storage::StoredSample {
-                name: "cpu_util".into(),
-                sample_type: "gauge".into(),
-                unit: "%".into(),
-                volume: (i % 7) as f64,
-                user_id: Some("u1".into()),
-                project_id: Some("admin-p".into()),
-                resource_id: format!("r{}", i % 3),
-                timestamp: iso(i / 3 * 60 + 1),
-                resource_metadata: Default::default(),
-                source: "openstack".into(),
-                message_id: format!("m{i}"),
-                message_signature: None,
-                recorded_at: None,
-                monotonic_time: None,
+            .map(|i| {
+                cpu_util(
+                    i,
+                    format!("r{}", i % 3),
+                    iso(i / 3 * 60 + 1),
+                    (i % 7) as f64,
+                )
             })
             .collect();
         srv.block_on(srv.storage.record_samples(&records)).unwrap();
@@ -283,22 +301,7 @@ fn an_answer_longer_than_a_chunk_in_one_batch_arrives_whole() {
     for srv in servers("stats_chunks") {
         let l = srv.label;
         let records: Vec<nepho_storage::StoredSample> = (0..5000)
-            .map(|i| nepho_storage::StoredSample {
-                name: "cpu_util".into(),
-                sample_type: "gauge".into(),
-                unit: "%".into(),
-                volume: i as f64,
-                user_id: Some("u1".into()),
-                project_id: Some("admin-p".into()),
-                resource_id: format!("r{i:04}"),
-                timestamp: iso(60),
-                resource_metadata: Default::default(),
-                source: "openstack".into(),
-                message_id: format!("m{i}"),
-                message_signature: None,
-                recorded_at: None,
-                monotonic_time: None,
-            })
+            .map(|i| cpu_util(i, format!("r{i:04}"), iso(60), i as f64))
             .collect();
         srv.block_on(srv.storage.record_samples(&records)).unwrap();
         let rows = get(&srv, "groupby=resource_id");
